@@ -1,0 +1,64 @@
+"""Complexity checks as ratios: the same workload at two sizes, in one run.
+
+Absolute times depend on the machine and its load; the ratio of two sizes
+measured back to back does not, so a generous factor never flakes while an
+O(n) operation (a ratio in the hundreds) is still caught.
+"""
+
+from __future__ import annotations
+
+import gc
+import time
+from collections.abc import Callable
+
+SLOWER = (
+    "{what}: {per_large:.2g} s per operation at {large:,} vs {per_small:.2g} s at {small:,}"
+    " ({ratio:.1f}x slower; expected within {factor:g}x, as for {expected})"
+)
+
+
+def best_time(run: Callable[[], object], repeat: int = 5) -> float:
+    """The fastest of ``repeat`` timings of ``run()`` with the garbage collector off."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        best = float("inf")
+        for _ in range(repeat):
+            start = time.perf_counter()
+            run()
+            best = min(best, time.perf_counter() - start)
+        return best
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def assert_scales(
+    make_run: Callable[[int], Callable[[], object]],
+    *,
+    small: int,
+    large: int,
+    factor: float,
+    what: str,
+    expected: str,
+    repeat: int = 5,
+) -> float:
+    """Fail unless ``make_run(large)`` costs at most ``factor`` x ``make_run(small)``.
+
+    ``make_run(n)`` builds the state of size ``n`` (not timed) and returns the
+    workload to time; both workloads must do the same number of operations.
+    Returns the measured ratio.
+    """
+    run_small = make_run(small)
+    run_large = make_run(large)
+    # Interleave so machine drift hits both sizes alike.
+    t_small = t_large = float("inf")
+    for _ in range(repeat):
+        t_small = min(t_small, best_time(run_small, repeat=1))
+        t_large = min(t_large, best_time(run_large, repeat=1))
+    ratio = t_large / max(t_small, 1e-9)
+    assert ratio <= factor, SLOWER.format(
+        what=what, per_large=t_large, large=large, per_small=t_small, small=small,
+        ratio=ratio, factor=factor, expected=expected,
+    )
+    return ratio

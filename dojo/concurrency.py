@@ -1,0 +1,113 @@
+"""Run a solution from many threads at once, so that races show every run.
+
+Under the GIL a race needs a thread switch at the wrong line. A very short
+switch interval alone shows a race in about 40% of runs; forcing a switch
+now and then on the solution's own lines (a trace hook that calls
+``time.sleep(0)``) shows it every run, while a correctly locked solution
+never trips. Workers are daemon threads joined with a timeout, so a deadlock
+fails the test with a message instead of hanging the run.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import threading
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+DEADLOCK = (
+    "deadlock suspected: {alive} of {total} threads were still running after {timeout:g} s"
+    " ({what})"
+)
+THREAD_RAISED = "a correct call raised in thread {index} ({what}): {kind}: {error}"
+
+
+def _switch_forcer(folder: Path, probability: float, seed: int):
+    prefix = str(folder.resolve())
+    rng = random.Random(seed)
+
+    def local(frame, event, arg):
+        if event == "line" and rng.random() < probability:
+            time.sleep(0)
+        return local
+
+    def global_(frame, event, arg):
+        if frame.f_code.co_filename.startswith(prefix):
+            return local
+        return None
+
+    return global_
+
+
+def run_threads(
+    workers: Sequence[Callable[[], object]],
+    *,
+    what: str,
+    timeout: float = 10.0,
+    solution_dir: Path | None = None,
+    switch_probability: float = 0.05,
+    seed: int = 0,
+) -> list[object]:
+    """Start every worker at once on a barrier; return their results in order.
+
+    ``what`` names the scenario for messages. With ``solution_dir``, threads
+    are forced to switch on the solution's own lines. Raises AssertionError
+    on a deadlock (threads alive after ``timeout``) or when a worker raised.
+    """
+    barrier = threading.Barrier(len(workers))
+    results: list[object] = [None] * len(workers)
+    errors: list[tuple[int, BaseException]] = []
+
+    def body(index: int, work: Callable[[], object]) -> None:
+        if solution_dir is not None:
+            sys.settrace(_switch_forcer(solution_dir, switch_probability, seed + index))
+        try:
+            barrier.wait(timeout)
+            results[index] = work()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test below
+            errors.append((index, exc))
+        finally:
+            sys.settrace(None)
+
+    old_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [
+            threading.Thread(target=body, args=(i, w), daemon=True, name=f"dojo-worker-{i}")
+            for i, w in enumerate(workers)
+        ]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + timeout
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+    finally:
+        sys.setswitchinterval(old_interval)
+    alive = sum(t.is_alive() for t in threads)
+    if alive:
+        raise AssertionError(
+            DEADLOCK.format(alive=alive, total=len(threads), timeout=timeout, what=what)
+        )
+    if errors:
+        index, exc = min(errors, key=lambda pair: pair[0])
+        raise AssertionError(
+            THREAD_RAISED.format(index=index, what=what, kind=type(exc).__name__, error=exc)
+        ) from exc
+    return results
+
+
+def start_daemon(target: Callable[[], object], name: str) -> tuple[threading.Thread, list]:
+    """Run ``target`` in a daemon thread; the list receives its result or exception."""
+    box: list = []
+
+    def body() -> None:
+        try:
+            box.append(("ok", target()))
+        except BaseException as exc:  # noqa: BLE001
+            box.append(("raised", exc))
+
+    thread = threading.Thread(target=body, daemon=True, name=name)
+    thread.start()
+    return thread, box

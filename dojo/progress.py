@@ -1,0 +1,54 @@
+"""The learner's progress: one small state folder, ``.dojo/``, ignored by git.
+
+Every file is written atomically (a temporary file, then ``os.replace``), and
+a missing or corrupt file reads as empty with a one-line warning, so no
+command ever crashes on it and no learner code is ever touched.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any
+
+STATE_DIR_ENV = "DOJO_STATE_DIR"
+LAST_RUN = "last_run.json"
+STATE_FORMAT = 1
+
+
+def state_dir(root: Path) -> Path:
+    """``$DOJO_STATE_DIR`` when set, else ``<root>/.dojo``."""
+    return Path(os.environ.get(STATE_DIR_ENV) or root / ".dojo")
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path``: all of it or, on any failure, none."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, indent=2, sort_keys=True)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    """The object stored at ``path``; ``{}`` (with a warning) if missing or corrupt."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        warnings.warn(f"{path} is unreadable ({exc.__class__.__name__}); starting it afresh")
+        return {}
+    if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
+        warnings.warn(f"{path} is not a kata-dojo state file; starting it afresh")
+        return {}
+    return data

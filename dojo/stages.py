@@ -1,0 +1,85 @@
+"""Where the stage suites live, and what a run of them expands to.
+
+``stages/stageN/test_<kata>.py`` is stage N of <kata>. Asking for stage N
+(a folder, a file, or one test in it) brings stages 1..N-1 of the same katas
+along, first, because a stage only counts once every earlier one passes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from dojo.catalog import Catalog
+
+STAGES_DIR = "stages"
+_STAGE_DIR = re.compile(r"stage(\d+)")
+
+
+@dataclass(frozen=True, order=True)
+class StageFile:
+    """The address of one kata's stage suite."""
+
+    stage: int
+    kata: str
+
+
+def classify(path: Path, catalog: Catalog) -> StageFile | None:
+    """The kata and stage of a suite file, or None if ``path`` is not one."""
+    match = _STAGE_DIR.fullmatch(path.parent.name)
+    if not match or path.parent.parent != catalog.root / STAGES_DIR:
+        return None
+    kata = path.stem.removeprefix("test_")
+    if not path.stem.startswith("test_") or kata not in catalog.names():
+        return None
+    return StageFile(int(match.group(1)), kata)
+
+
+def stage_dir(catalog: Catalog, stage: int) -> Path:
+    return catalog.root / STAGES_DIR / f"stage{stage}"
+
+
+def suite_file(catalog: Catalog, stage: int, kata: str) -> Path:
+    return stage_dir(catalog, stage) / f"test_{kata}.py"
+
+
+def _earlier(path: Path, catalog: Catalog) -> list[tuple[int, Path]]:
+    """``path`` (a stage folder or suite file) and the earlier stages it brings."""
+    if path.is_dir():
+        match = _STAGE_DIR.fullmatch(path.name)
+        if match and path.parent == catalog.root / STAGES_DIR:
+            stage = int(match.group(1))
+            return [(s, stage_dir(catalog, s)) for s in range(1, stage + 1)]
+        return []
+    found = classify(path, catalog)
+    if found is None:
+        return []
+    return [
+        (s, suite_file(catalog, s, found.kata))
+        for s in range(1, found.stage + 1)
+        if suite_file(catalog, s, found.kata).exists()
+    ]
+
+
+def expand_args(args: list[str], invocation_dir: Path, catalog: Catalog) -> list[str]:
+    """Command-line arguments with the earlier stages prepended, in stage order."""
+    staged: list[tuple[int, str]] = []
+    others: list[str] = []
+    for arg in args:
+        path_part, sep, _selector = arg.partition("::")
+        path = (invocation_dir / path_part).resolve()
+        brought = _earlier(path, catalog)
+        if not brought:
+            others.append(arg)
+            continue
+        *before, (stage, _) = brought
+        staged.extend((s, str(p)) for s, p in before)
+        staged.append((stage, arg if sep else str(path)))
+    seen: set[str] = set()
+    ordered = []
+    for _, arg in sorted(staged, key=lambda pair: pair[0]):
+        if arg not in seen:
+            seen.add(arg)
+            ordered.append(arg)
+    return ordered + others

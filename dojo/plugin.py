@@ -305,4 +305,4 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     ]
     if stuck and run is not None:
         print(f"kata-dojo: {len(stuck)} thread(s) of the solution never finished; exiting anyway")
-        os._exit(run.exitstatus or 1)
+        os._exit(run.exitstatus)

@@ -1,0 +1,224 @@
+"""The harness as a learner meets it: pytest runs inside pytest on a toy kata."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+MANIFEST = """
+format = 1
+
+[[kata]]
+name = "toy"
+title = "Toy"
+module = "toy"
+class = "Toy"
+stages = ["One", "Two", "Three"]
+
+[[kata]]
+name = "other"
+title = "Other"
+module = "other"
+class = "Other"
+stages = ["One", "Two", "Three"]
+"""
+
+GOOD = "class Toy:\n    def value(self):\n        return 1\n"
+
+
+@pytest.fixture
+def repo(pytester: pytest.Pytester):
+    """A repository with two katas of three stages; every test asks for value() == 1."""
+    pytester.makefile(".toml", pyproject="[tool.pytest.ini_options]\ntestpaths = ['stages']\n")
+    pytester.makeconftest('pytest_plugins = ["dojo.plugin"]')
+    (pytester.path / "katas").mkdir()
+    (pytester.path / "katas" / "katas.toml").write_text(MANIFEST)
+    for kata in ("toy", "other"):
+        folder = pytester.path / "katas" / kata
+        (folder / "tasks").mkdir(parents=True)
+        (folder / "README.md").write_text("# stage 1\n")
+        Class = kata.capitalize()
+        (folder / f"{kata}.py").write_text(GOOD.replace("Toy", Class))
+        for stage in (1, 2, 3):
+            stage_dir = pytester.path / "stages" / f"stage{stage}"
+            stage_dir.mkdir(parents=True, exist_ok=True)
+            (stage_dir / "__init__.py").touch()
+            (stage_dir / f"test_{kata}.py").write_text(
+                textwrap.dedent(
+                    f"""
+                    def test_stage{stage}_value(solution):
+                        assert solution().value() == 1, "value() must be 1"
+
+                    def test_stage{stage}_folder(solution_dir):
+                        assert solution_dir.name == "{kata}"
+                    """
+                )
+            )
+    (pytester.path / "stages" / "__init__.py").touch()
+    return pytester
+
+
+def write_toy(repo: pytest.Pytester, source: str, root: str = "katas") -> None:
+    path = repo.path / root / "toy"
+    path.mkdir(parents=True, exist_ok=True)
+    (path / "toy.py").write_text(source)
+
+
+def test_asking_for_a_stage_runs_the_earlier_stages_first(repo):
+    result = repo.runpytest_subprocess("stages/stage2", "-v", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=8)
+    result.stdout.fnmatch_lines(
+        [
+            "*stage1/test_other.py::test_stage1_value PASSED*",
+            "*stage1/test_toy.py::test_stage1_value PASSED*",
+            "*stage2/test_other.py::test_stage2_value PASSED*",
+        ]
+    )
+
+
+def test_asking_for_one_file_brings_only_that_katas_earlier_stages(repo):
+    result = repo.runpytest_subprocess("stages/stage3/test_toy.py", "-v")
+    result.assert_outcomes(passed=6)
+    assert "test_other" not in result.stdout.str()
+
+
+def test_a_failing_stage_locks_the_later_stages_of_that_kata_only(repo):
+    write_toy(repo, GOOD.replace("return 1", "return 2"))
+    result = repo.runpytest_subprocess("stages/stage3", "-rs")
+    result.assert_outcomes(passed=7, failed=1, skipped=4)
+    result.stdout.fnmatch_lines(["*locked: stage 1 of toy has failures*"])
+    result.stdout.fnmatch_lines(
+        [
+            "*kata-dojo*",
+            "toy (Toy)",
+            "  stage 1  One * failed (1 of 2)",
+            "  stage 2  Two * locked",
+            "  stage 3  Three * locked",
+            "  Next: make stage 1 pass (task: katas/toy/README.md), then rerun: pytest stages/stage1",
+        ]
+    )
+
+
+def test_the_report_names_the_next_stage_text_when_a_stage_passes(repo):
+    result = repo.runpytest_subprocess("stages/stage1/test_toy.py")
+    result.stdout.fnmatch_lines(
+        [
+            "  stage 1  One * passed (2 tests)",
+            "  stage 2  Two * not run",
+            "  Stage 1 passed. Stage 2 (Two) is unlocked: read katas/toy/tasks/stage2.md,"
+            " then run: pytest stages/stage2",
+        ]
+    )
+
+
+def test_kata_option_restricts_the_run(repo):
+    result = repo.runpytest_subprocess("stages/stage2", "--kata", "other", "-v")
+    result.assert_outcomes(passed=4)
+    assert "test_toy" not in result.stdout.str()
+
+
+def test_an_unknown_kata_is_a_one_line_usage_error(repo):
+    result = repo.runpytest_subprocess("stages/stage1", "--kata", "nope")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*--kata nope: unknown kata; the katas are: toy, other*"])
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("class Toy(:\n", "katas/toy/toy.py, line 1: SyntaxError: *"),
+        ("import math\nx = 1 / 0\n", "katas/toy/toy.py, line 2: ZeroDivisionError: division by zero*"),
+        ("import sys\nsys.exit(3)\n", "katas/toy/toy.py, line 2: SystemExit: 3*"),
+        ("class NotToy:\n    pass\n", "katas/toy/toy.py: defines no class Toy"),
+        ("from .missing import Helper\n", "katas/toy/toy.py, line 1: ModuleNotFoundError: *"),
+    ],
+)
+def test_a_solution_that_cannot_be_imported_fails_each_test_with_one_line(repo, source, expected):
+    write_toy(repo, source)
+    result = repo.runpytest_subprocess("stages/stage1/test_toy.py")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines([f"cannot import the solution: {expected}"])
+    assert "Traceback" not in result.stdout.str()
+
+
+def test_a_missing_solution_folder_is_named(repo):
+    result = repo.runpytest_subprocess("stages/stage1/test_toy.py", "--solution", "elsewhere")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(
+        ["cannot import the solution: elsewhere/toy: no such folder (is --solution right?)"]
+    )
+
+
+def test_a_solution_may_span_several_modules(repo):
+    write_toy(repo, "from .helper import ONE\n\nclass Toy:\n    def value(self):\n        return ONE\n")
+    (repo.path / "katas" / "toy" / "helper.py").write_text("ONE = 1\n")
+    repo.runpytest_subprocess("stages/stage1/test_toy.py").assert_outcomes(passed=2)
+
+
+def test_the_stubs_not_implemented_error_is_one_line(repo):
+    write_toy(repo, 'class Toy:\n    def value(self):\n        raise NotImplementedError("toy: implement value()")\n')
+    result = repo.runpytest_subprocess("stages/stage1/test_toy.py")
+    result.assert_outcomes(failed=1, passed=1)
+    result.stdout.fnmatch_lines(
+        ["toy: implement value() (the method still raises NotImplementedError: write it in katas/toy)"]
+    )
+
+
+def test_solution_reference_picks_the_highest_stage_of_the_run(repo):
+    write_toy(repo, GOOD.replace("return 1", "return 2"), root="reference/stage1")
+    write_toy(repo, GOOD, root="reference/stage2")
+    result = repo.runpytest_subprocess("stages/stage2/test_toy.py", "--solution", "reference")
+    result.assert_outcomes(passed=4)
+    result = repo.runpytest_subprocess("stages/stage1/test_toy.py", "--solution", "reference")
+    result.assert_outcomes(failed=1, passed=1)
+
+
+def test_results_are_written_as_json_and_learner_progress_is_saved(repo, monkeypatch):
+    monkeypatch.setenv("DOJO_STATE_DIR", str(repo.path / "state"))
+    write_toy(repo, GOOD.replace("return 1", "return 2"))
+    repo.runpytest_subprocess("stages/stage2", "--dojo-json", "out.json")
+    results = json.loads((repo.path / "out.json").read_text())
+    toy = results["katas"]["toy"]
+    assert toy["highest_stage"] == 0
+    assert toy["stages"]["1"]["status"] == "failed"
+    assert toy["stages"]["1"]["failures"][0]["message"].startswith("AssertionError: value() must be 1")
+    assert toy["stages"]["2"]["status"] == "locked"
+    assert results["katas"]["other"]["highest_stage"] == 2
+    saved = json.loads((repo.path / "state" / "last_run.json").read_text())
+    assert saved["katas"] == results["katas"]
+
+
+def test_progress_is_not_saved_for_another_solution_folder(repo, monkeypatch):
+    monkeypatch.setenv("DOJO_STATE_DIR", str(repo.path / "state"))
+    write_toy(repo, GOOD, root="elsewhere")
+    repo.runpytest_subprocess("stages/stage1", "--solution", "elsewhere", "--kata", "toy")
+    assert not (repo.path / "state").exists()
+
+
+def test_hypothesis_profiles_dojo_by_default_and_grade_on_request(repo):
+    repo.makepyfile(
+        test_profile="""
+        from hypothesis import settings
+        def test_profile():
+            print("PROFILE", settings.default.max_examples, settings.default.derandomize)
+        """
+    )
+    result = repo.runpytest_subprocess("test_profile.py", "-s")
+    result.stdout.fnmatch_lines(["*PROFILE 100 False"])
+    result = repo.runpytest_subprocess("test_profile.py", "-s", "--hypothesis-profile", "grade")
+    result.stdout.fnmatch_lines(["*PROFILE 300 True"])
+
+
+def test_a_deadlocked_thread_cannot_keep_the_run_from_ending(repo):
+    repo.makepyfile(
+        test_stuck="""
+        import threading
+        def test_leaves_a_thread_blocked_forever():
+            threading.Thread(target=threading.Event().wait).start()
+        """
+    )
+    result = repo.runpytest_subprocess("test_stuck.py", timeout=60)
+    result.stdout.fnmatch_lines(["*1 passed*", "kata-dojo: 1 thread(s) of the solution never finished; exiting anyway"])
+    assert result.ret == 0

@@ -1,0 +1,215 @@
+"""Stage 3 reference: the stage 2 cache, plus snapshots to bytes and to files.
+
+Design: three small pieces, each unaware of the others' insides. The dict
+and the RecencyList (``_recency.py``) hold the entries; ``_format.py``
+turns a capacity and a list of pairs into checksummed bytes and back;
+``_atomic_file.py`` writes bytes to a file all or nothing. This class only
+wires them. Serialization works from one list of pairs taken in a single
+step (``items()``), so stage 4 can take that list under a lock and do the
+slow encoding and file I/O outside it.
+"""
+
+import os
+
+from . import _format
+from ._atomic_file import write_atomically
+from ._recency import Node, RecencyList
+
+
+def _validated_capacity(capacity):
+    """Return ``capacity`` if it is an int >= 1; raise TypeError or ValueError otherwise."""
+    # bool is a subclass of int, but LRUCache(True) is a bug, not a capacity of 1.
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise TypeError(f"capacity must be an int, not {type(capacity).__name__}")
+    if capacity < 1:
+        raise ValueError(f"capacity must be at least 1, got {capacity}")
+    return capacity
+
+
+class LRUCache:
+    """A mapping of at most ``capacity`` entries that evicts the least recently used.
+
+    "Used" means stored by ``put`` or read by ``get``; ``peek``, ``items``,
+    ``len`` and ``in`` look without touching the recency order.
+
+    A snapshot (``to_bytes``/``save``) holds the capacity and every entry in
+    recency order; ``from_bytes``/``load`` rebuild an equal cache from it.
+
+    Complexity: every operation O(1) on average (one dict lookup and a few
+    pointer writes), except ``items()`` and the snapshot methods, which are
+    O(n). Memory is O(capacity): a full cache reuses the evicted node for
+    the new key.
+    """
+
+    def __init__(self, capacity):
+        """Create an empty cache holding at most ``capacity`` entries.
+
+        Raises TypeError if ``capacity`` is not an int (a bool is not one), and
+        ValueError if it is less than 1.
+        """
+        self._capacity = _validated_capacity(capacity)
+        self._nodes = {}  # key -> Node
+        self._order = RecencyList()  # the same nodes, least recently used first
+
+    @property
+    def capacity(self):
+        """The maximum number of entries, as given at construction."""
+        return self._capacity
+
+    def get(self, key, default=None):
+        """Return the value stored under ``key`` and make ``key`` the most recently used.
+
+        A missing key returns ``default`` and changes nothing. An unhashable
+        key raises TypeError.
+
+        Complexity: O(1).
+        """
+        node = self._nodes.get(key)  # TypeError for an unhashable key
+        if node is None:
+            return default
+        self._order.move_to_end(node)
+        return node.value
+
+    def peek(self, key, default=None):
+        """Return the value stored under ``key`` (or ``default``) without changing recency.
+
+        Complexity: O(1).
+        """
+        node = self._nodes.get(key)
+        if node is None:
+            return default
+        return node.value
+
+    def put(self, key, value):
+        """Store ``value`` under ``key`` and make ``key`` the most recently used.
+
+        Inserting a new key into a full cache first evicts the least recently
+        used key; updating an existing key never evicts anything.
+
+        Complexity: O(1).
+        """
+        nodes = self._nodes
+        node = nodes.get(key)  # TypeError for an unhashable key, before anything changes
+        if node is not None:
+            node.value = value
+            self._order.move_to_end(node)
+            return
+        if len(nodes) < self._capacity:
+            node = Node(key, value)
+            self._order.append(node)
+        else:
+            # Full: evict the least recently used entry and reuse its node for
+            # the new key, so a full cache allocates no nodes at all.
+            node = self._order.oldest()
+            del nodes[node.key]
+            node.key = key
+            node.value = value
+            self._order.move_to_end(node)
+        nodes[key] = node
+
+    def delete(self, key):
+        """Remove ``key``; return True if it was present, False otherwise.
+
+        Complexity: O(1).
+        """
+        node = self._nodes.pop(key, None)
+        if node is None:
+            return False
+        self._order.remove(node)
+        return True
+
+    def items(self):
+        """Return a new list of ``(key, value)`` pairs, least recently used first.
+
+        The first pair is the next to be evicted. Recency does not change.
+
+        Complexity: O(n).
+        """
+        return [(node.key, node.value) for node in self._order]
+
+    def __len__(self):
+        """The number of entries. Complexity: O(1)."""
+        return len(self._nodes)
+
+    def __contains__(self, key):
+        """Whether ``key`` is present; recency does not change. Complexity: O(1)."""
+        return key in self._nodes
+
+    def to_bytes(self):
+        """Return a snapshot of the whole state as bytes: capacity, entries, recency order.
+
+        Keys may be str, int, or (nested) tuples of them; values may be None,
+        bool, int, finite float, str, and lists and str-keyed dicts of these,
+        nested. Anything else raises TypeError. Never changes recency.
+
+        Complexity: O(n), plus the size of the keys and values.
+        """
+        return _format.encode(self._capacity, self.items())
+
+    @classmethod
+    def from_bytes(cls, data):
+        """Return a new cache equal to the snapshot ``data``: same capacity, same ``items()``.
+
+        Raises ValueError if ``data`` is not an intact snapshot (empty,
+        truncated, any byte changed, another format, an unknown version).
+        Nothing in ``data`` is ever executed.
+
+        Complexity: O(len(data)).
+        """
+        capacity, items = _format.decode(data)
+        cache = cls(capacity)
+        for key, value in items:  # least recently used first, so the order comes back as it was
+            cache.put(key, value)
+        return cache
+
+    def save(self, path):
+        """Write a snapshot to ``path`` (a str or os.PathLike), atomically.
+
+        Afterwards ``path`` holds either the complete new snapshot or, if
+        ``save`` raised, the previous file untouched; no temporary file is
+        left behind either way. A key or value that cannot be serialized
+        raises TypeError before any file is touched.
+
+        Complexity: O(n), plus the size of the keys and values.
+        """
+        data = self.to_bytes()  # TypeError here, before any file is touched
+        write_atomically(os.fspath(path), data)
+
+    @classmethod
+    def load(cls, path):
+        """Return a new cache from a file written by ``save``.
+
+        Raises ValueError if the file is not an intact snapshot, and OSError
+        if it cannot be read.
+
+        Complexity: O(file size).
+        """
+        with open(path, "rb") as file:
+            data = file.read()
+        return cls.from_bytes(data)
+
+    def __repr__(self):
+        return f"{type(self).__name__}(capacity={self._capacity}, items={self.items()!r})"
+
+    def _check(self):
+        """Assert the invariants; for tests, called after every change. Complexity: O(n)."""
+        head, tail = self._order.head, self._order.tail
+        # The sentinels close both ends of the list.
+        assert head.prev is None and tail.next is None, "a sentinel has an outer neighbour"
+        count = 0
+        node = head
+        while node.next is not tail:
+            nxt = node.next
+            # Links agree in both directions.
+            assert nxt.prev is node, f"broken back link after key {node.key!r}"
+            # Every listed node is the one the dict holds for its key.
+            assert self._nodes.get(nxt.key) is nxt, f"list node {nxt.key!r} not in the dict"
+            count += 1
+            # No cycle: the walk ends within the dict's size.
+            assert count <= len(self._nodes), "the list is longer than the dict (cycle?)"
+            node = nxt
+        assert tail.prev is node, "the tail's back link is stale"
+        # The list and the dict hold the same entries.
+        assert count == len(self._nodes), "the dict has keys the list lacks"
+        # Never more entries than the capacity allows.
+        assert len(self._nodes) <= self._capacity, "more entries than capacity"

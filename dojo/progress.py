@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
 STATE_DIR_ENV = "DOJO_STATE_DIR"
 LAST_RUN = "last_run.json"
 STATE_FORMAT = 1
+UNREADABLE = "kata-dojo: warning: {path} is unreadable ({why}); starting it afresh"
+FOREIGN = "kata-dojo: warning: {path} is not a kata-dojo state file; starting it afresh"
+
+
+def warn(message: str) -> None:
+    """One line on stderr: a state problem is worth knowing, never worth a traceback."""
+    print(message, file=sys.stderr)
 
 
 def state_dir(root: Path) -> Path:
@@ -40,15 +47,16 @@ def write_json(path: Path, data: Any) -> None:
 
 
 def read_json(path: Path) -> dict[str, Any]:
-    """The object stored at ``path``; ``{}`` (with a warning) if missing or corrupt."""
+    """The object stored at ``path``; ``{}`` if missing, and also if corrupt (with
+    a one-line warning on stderr, so the caller rebuilds it)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as exc:
-        warnings.warn(f"{path} is unreadable ({exc.__class__.__name__}); starting it afresh")
+        warn(UNREADABLE.format(path=path, why=exc.__class__.__name__))
         return {}
     if not isinstance(data, dict) or data.get("format") != STATE_FORMAT:
-        warnings.warn(f"{path} is not a kata-dojo state file; starting it afresh")
+        warn(FOREIGN.format(path=path))
         return {}
     return data

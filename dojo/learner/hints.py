@@ -1,0 +1,60 @@
+"""Progressive hints: the design nudge first, the data structure last.
+
+Each ``dojo hint`` shows the next hint of the current stage and remembers
+how many were shown (``.dojo/hints.json``), so the next one moves on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dojo.catalog import CatalogError, Kata
+from dojo.learner import interview, state
+from dojo.learner.workspace import USAGE, Problem, Workspace
+
+HINTS = state.HINTS
+NONE = "stage {stage} of {kata} has no hints (katas/{kata}/hints.toml, table [stage{stage}])"
+
+
+@dataclass(frozen=True)
+class Hint:
+    kata: Kata
+    stage: int
+    number: int  # 1-based
+    total: int
+    text: str
+
+    @property
+    def last(self) -> bool:
+        return self.number >= self.total
+
+
+def shown(ws: Workspace, kata: Kata) -> dict[int, int]:
+    """How many hints of each stage were shown."""
+    counts = state.load(ws, HINTS).get("katas", {}).get(kata.name, {})
+    return {int(s): n for s, n in counts.items() if str(s).isdigit() and isinstance(n, int)}
+
+
+def forget(ws: Workspace, kata: Kata) -> None:
+    """Start the kata's hints from the first again (a new interview does)."""
+    data = state.load(ws, HINTS)
+    data.setdefault("katas", {})[kata.name] = {}
+    state.save(ws, HINTS, data)
+
+
+def next_hint(ws: Workspace, kata: Kata) -> Hint:
+    """The next hint of the current stage (the last one again once all were shown)."""
+    stage = interview.unlocked_stage(ws, kata)
+    try:
+        hints = kata.hints(stage)
+    except CatalogError as exc:
+        raise Problem(str(exc), USAGE) from None
+    if not hints:
+        raise Problem(NONE.format(stage=stage, kata=kata.name), USAGE)
+    data = state.load(ws, HINTS)
+    counts = data.setdefault("katas", {}).setdefault(kata.name, {})
+    before = counts.get(str(stage), 0) if isinstance(counts.get(str(stage)), int) else 0
+    number = min(before + 1, len(hints))
+    counts[str(stage)] = number
+    state.save(ws, HINTS, data)
+    return Hint(kata, stage, number, len(hints), hints[number - 1])

@@ -1,0 +1,95 @@
+"""Run a kata's stage suites exactly as a learner would, and read the results.
+
+``pytest stages/stageN --kata K`` in a subprocess from the repository root
+(it brings stages 1..N-1 along first), with ``--dojo-json`` so the results
+come back as data rather than as text to scrape.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from dojo.catalog import Kata
+from dojo.learner.state import KataProgress, StageResult
+from dojo.learner.workspace import FAILING, OK, USAGE, Workspace
+from dojo.report import PASSED
+
+NO_TESTS = 5  # pytest's exit code when it collected nothing
+PYTEST_USAGE = 4
+
+
+@dataclass
+class RunOutcome:
+    """One run of stages 1..``stage`` of a kata."""
+
+    kata: Kata
+    stage: int
+    returncode: int
+    results: KataProgress
+    output: str = ""
+
+    @property
+    def passed(self) -> bool:
+        """Every stage up to the one asked for passed."""
+        return all(self.results.result(s).status == PASSED for s in range(1, self.stage + 1))
+
+    @property
+    def exit_code(self) -> int:
+        if self.returncode == PYTEST_USAGE:
+            return USAGE
+        return OK if self.passed else FAILING
+
+    def first_failure(self) -> tuple[int, dict] | None:
+        """The first failing test of the earliest failing stage, with its stage."""
+        for stage in self.kata.stages:
+            failures = self.results.result(stage).failures
+            if failures:
+                return stage, failures[0]
+        return None
+
+
+def command(kata: Kata, stage: int, solution: Path | None = None) -> list[str]:
+    """The pytest command line for stages 1..``stage`` of ``kata``."""
+    line = [sys.executable, "-m", "pytest", f"stages/stage{stage}", "--kata", kata.name,
+            "-p", "no:cacheprovider"]
+    if solution is not None:
+        line += ["--solution", str(solution.resolve())]
+    return line
+
+
+def run_stage(
+    ws: Workspace,
+    kata: Kata,
+    stage: int,
+    *,
+    solution: Path | None = None,
+    capture: bool = True,
+    extra: tuple[str, ...] = (),
+) -> RunOutcome:
+    """Run stages 1..``stage`` of ``kata``; ``capture=False`` lets pytest print live."""
+    with tempfile.TemporaryDirectory(prefix="dojo-run-") as tmp:
+        report = Path(tmp) / "results.json"
+        line = command(kata, stage, solution) + ["--dojo-json", str(report), *extra]
+        if capture:
+            line.append("-q")
+        proc = subprocess.run(
+            line, cwd=ws.root, capture_output=capture, text=True, stdin=subprocess.DEVNULL
+        )
+        try:
+            results = json.loads(report.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            results = {}
+    entry = results.get("katas", {}).get(kata.name, {})
+    stages = {
+        int(s): StageResult.from_json(v)
+        for s, v in entry.get("stages", {}).items()
+        if str(s).isdigit() and isinstance(v, dict)
+    }
+    progress = KataProgress(kata, stages, results.get("finished_at"), entry.get("highest_stage", 0))
+    output = (proc.stdout or "") + (proc.stderr or "") if capture else ""
+    return RunOutcome(kata, stage, proc.returncode, progress, output)

@@ -1,0 +1,31 @@
+"""Where the learner stands: each kata's stages from the most recent run."""
+
+from __future__ import annotations
+
+from dojo.learner.state import KataProgress, kata_progress, load, PROGRESS
+from dojo.learner.workspace import Workspace
+
+
+def status(ws: Workspace, name: str | None = None) -> list[KataProgress]:
+    """Every kata's progress (or only ``name``'s), in manifest order."""
+    data = load(ws, PROGRESS)
+    return [kata_progress(ws, kata, data) for kata in ws.katas(name)]
+
+
+def next_step(p: KataProgress) -> str:
+    """One line: what to do now, as dojo commands."""
+    name = p.kata.name
+    if not p.ran:
+        return f"Next: read the task (dojo task {name}), then run the tests (dojo run {name})"
+    failed = p.first_failed()
+    if failed is not None:
+        return (f"Next: make stage {failed} pass (dojo task {name} --stage {failed}), "
+                f"then rerun: dojo run {name}")
+    highest = p.highest_passed()
+    if highest >= p.last_stage:
+        return f"All {highest} stages pass. See how your design compares: dojo compare {name}"
+    if highest == 0:
+        return f"Next: run the tests: dojo run {name}"
+    nxt = highest + 1
+    return (f"Stage {highest} passed. Stage {nxt} ({p.kata.stage_title(nxt)}) is unlocked: "
+            f"dojo task {name}, then dojo run {name}")

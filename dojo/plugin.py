@@ -248,7 +248,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-def pytest_terminal_summary(terminalreporter, config: pytest.Config) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_terminal_summary(terminalreporter, config: pytest.Config):
+    # Outermost wrapper: the report comes after pytest's short summary, as the
+    # last thing the learner reads before the final counts.
+    yield
     run = config.stash[RUN]
     runs = runs_for(run.catalog, run.tallies)
     if not runs:

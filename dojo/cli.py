@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from dojo.catalog import Kata
+from dojo.grading.cli import grade, grade_many
 from dojo.learner import compare as compare_
 from dojo.learner import hints, interview as interview_, reset as reset_, runs, state, status as status_
 from dojo.learner import tasks, views
@@ -64,13 +65,14 @@ def pick(ws: Workspace, name: str | None) -> Kata:
 @click.group(cls=DojoGroup, context_settings={"help_option_names": ["-h", "--help"]},
              epilog=EXIT_CODES)
 def cli() -> None:
-    """kata-dojo for learners: progress, stage texts, hints, watch mode, interviews.
+    """kata-dojo: progress, stage texts, hints, watch mode, interviews; grading for instructors.
 
     \b
     Example:
       dojo status                 where you stand, kata by stage
       dojo task lru_cache         the text of the stage to work on
       dojo watch lru_cache        rerun the tests whenever you save
+      dojo grade --json grade.json   grade every kata (instructors, CI)
 
     Plain `pytest stages/stage1` works too; dojo reads its results.
     """
@@ -295,6 +297,11 @@ def reset(kata: str, yes: bool) -> None:
     if not result.restored and not result.moved_out:
         out.print(f"{folder}/ already was the stub.")
     out.print(f"Progress and hints of {chosen.name} start afresh: dojo task {chosen.name}")
+
+
+# Grading lives in its own package; the group only wires its commands in.
+cli.add_command(grade)
+cli.add_command(grade_many)
 
 
 def main() -> None:

@@ -1,0 +1,277 @@
+"""``dojo grade`` and ``dojo grade-many``: thin click wiring over the grader.
+
+Exit codes (both commands): 0 every kata passed every stage and the suite is
+trusted; 1 graded, but something did not pass (a failing stage, a timeout, a
+crash, tampering, a modified suite); 2 bad options; 3 could not grade (the
+suite is unreadable or could not run, or an output could not be written).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import click
+
+from dojo.catalog import MANIFEST
+from dojo.grading import (
+    CANNOT_GRADE,
+    GRADED_ALL_PASS,
+    GRADED_NOT_ALL,
+    classroom,
+    junit,
+    markdown,
+    report,
+    roster,
+)
+from dojo.grading.grader import (
+    ALL_PASSED,
+    GRADE_ERROR,
+    Grade,
+    GradeOptions,
+    GradeProblem,
+    check_request,
+    grade as run_grade,
+)
+from dojo.grading.observe import COMPLETED
+from dojo.grading.sandbox import Limits
+
+NO_CHECKOUT = "no katas/katas.toml in {start} or any folder above it: run inside a kata-dojo checkout or give --suite"
+CANNOT_WRITE = "dojo grade: cannot write {path}: {why}"
+LOG_LINES = 30
+
+PathDir = click.Path(file_okay=False, path_type=Path)
+PathFile = click.Path(dir_okay=False, path_type=Path)
+
+
+def _checkout(start: Path) -> Path | None:
+    start = start.resolve()
+    return next((d for d in (start, *start.parents) if (d / MANIFEST).is_file()), None)
+
+
+def _limit_options(func):
+    """The options shared by both commands: limits and points."""
+    for option in reversed([
+        click.option("--kata", "katas", multiple=True, metavar="NAME",
+                     help="Grade only this kata (repeatable; default: every kata)."),
+        click.option("--points", "points_spec", default=None, metavar="SPEC",
+                     help="Points per stage, e.g. 'lru_cache=10,20,30,40;inmemory_db=25' "
+                          "(default: 10 per stage). A stage counts only when it and every "
+                          "earlier one pass."),
+        click.option("--test-timeout", type=click.FloatRange(min=0.1), default=20.0,
+                     show_default=True, help="Seconds per test."),
+        click.option("--kata-timeout", type=click.FloatRange(min=1), default=300.0,
+                     show_default=True, help="Wall-clock seconds for all of a kata's stages."),
+        click.option("--memory-mb", type=click.IntRange(min=64), default=2048,
+                     show_default=True, help="Address-space limit of the graded process."),
+    ]):
+        func = option(func)
+    return func
+
+
+def _options(solution: Path, suite: Path, upstream: bool, katas, points_spec, test_timeout,
+             kata_timeout, memory_mb, jobs: int = 1) -> GradeOptions:
+    return GradeOptions(
+        solution=solution.resolve(), suite=suite.resolve(), upstream=upstream,
+        katas=tuple(katas), points_spec=points_spec, test_timeout=test_timeout,
+        limits=Limits(wall_clock=kata_timeout, memory_mb=memory_mb), jobs=jobs,
+    )
+
+
+def exit_code(grade: Grade) -> int:
+    if grade.status == GRADE_ERROR:
+        return CANNOT_GRADE
+    return GRADED_ALL_PASS if grade.status == ALL_PASSED else GRADED_NOT_ALL
+
+
+def summary_lines(grade: Grade) -> list[str]:
+    """What ``dojo grade`` prints: one line per kata, then the total."""
+    lines = []
+    for kata in grade.katas:
+        where = f" at {kata.where.nodeid}" if kata.where is not None else ""
+        broke = "" if kata.outcome == COMPLETED else f" [{kata.outcome}{where}: {kata.detail}]"
+        lines.append(f"{kata.name}: stage {kata.highest_stage}/{len(kata.stages)}, "
+                     f"{kata.score:g}/{kata.max_score:g} points{broke}")
+    suite = grade.suite
+    lines.append(f"suite: {suite.source}, {suite.status} ({suite.hash[:12]})")
+    lines.append(f"grade: {grade.score:g}/{grade.max_score:g} points ({grade.status})")
+    return lines
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        report.write_text(path, text)
+    except OSError as exc:
+        click.echo(CANNOT_WRITE.format(path=path, why=exc.strerror or exc), err=True)
+        raise SystemExit(CANNOT_GRADE) from None
+
+
+def _show_logs(grade: Grade) -> None:
+    for kata in grade.katas:
+        if kata.log:
+            tail = kata.log.rstrip().splitlines()[-LOG_LINES:]
+            click.echo(f"--- {kata.name}: {kata.outcome}; last lines of the graded process ---",
+                       err=True)
+            click.echo("\n".join(tail), err=True)
+
+
+@click.command("grade")
+@click.option("--solution", type=PathDir, default=None,
+              help="Folder laid out like katas/ holding the solution "
+                   "(default: katas/ of the checkout you are in).")
+@click.option("--suite", type=PathDir, default=None,
+              help="A pristine checkout of the upstream repository: its stage suites grade "
+                   "the solution, so the fork's own suites cannot change the grade. Without it, "
+                   "the fork's suites are checked against the shipped hashes.")
+@click.option("--json", "json_path", type=PathFile, default=None,
+              help="Write the JSON report (schema dojo/grading/schema/grade-v1.json) here.")
+@click.option("--junit", "junit_path", type=PathFile, default=None,
+              help="Write JUnit XML here (one testsuite per kata and stage).")
+@click.option("--markdown", "markdown_path", type=PathFile, default=None,
+              help="Write the Markdown summary here (e.g. \"$GITHUB_STEP_SUMMARY\").")
+@click.option("--classroom", "classroom_result", is_flag=True,
+              help="Emit the GitHub Classroom autograding result: 'result=<base64>' into "
+                   "$GITHUB_OUTPUT, or on stdout outside Actions.")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Katas graded at the same time.")
+@_limit_options
+def grade(solution, suite, json_path, junit_path, markdown_path, classroom_result, jobs, katas,
+          points_spec, test_timeout, kata_timeout, memory_mb) -> None:
+    """Grade a solution against the stage suites, each kata in a sandboxed process.
+
+    Exit codes: 0 all passed; 1 graded, not all passed; 2 bad options; 3 could
+    not grade.
+    """
+    here = _checkout(Path.cwd())
+    root = suite or here
+    if root is None:
+        raise click.UsageError(NO_CHECKOUT.format(start=Path.cwd()))
+    if solution is None:
+        if here is None:
+            raise click.UsageError("--solution: not in a checkout; give the solution folder")
+        solution = here / "katas"
+    options = _options(solution, root, suite is not None, katas, points_spec, test_timeout,
+                       kata_timeout, memory_mb, jobs)
+    try:
+        result = run_grade(options)
+    except GradeProblem as exc:
+        if exc.usage:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"dojo grade: {exc}", err=True)
+        raise SystemExit(CANNOT_GRADE) from None
+    except OSError as exc:  # the grader's own files: a full disk, a read-only folder
+        click.echo(f"dojo grade: cannot grade: {exc}", err=True)
+        raise SystemExit(CANNOT_GRADE) from None
+    _show_logs(result)
+    for line in summary_lines(result):
+        click.echo(line)
+    if json_path:
+        _write(json_path, json.dumps(report.to_dict(result), indent=2, sort_keys=True) + "\n")
+    if junit_path:
+        _write(junit_path, junit.to_xml(result))
+    if markdown_path:
+        _write_append(markdown_path, markdown.to_markdown(result))
+    if classroom_result:
+        classroom.emit(result, click.echo)
+    raise SystemExit(exit_code(result))
+
+
+def _write_append(path: Path, text: str) -> None:
+    """Markdown replaces the file, except ``$GITHUB_STEP_SUMMARY``, which collects every
+    step's text and is appended to."""
+    if str(path) != os.environ.get("GITHUB_STEP_SUMMARY"):
+        _write(path, text)
+        return
+    try:
+        with path.open("a", encoding="utf-8") as f:
+            f.write(text)
+    except OSError as exc:
+        click.echo(CANNOT_WRITE.format(path=path, why=exc.strerror or exc), err=True)
+        raise SystemExit(CANNOT_GRADE) from None
+
+
+def _solution_of(clone: Path) -> Path:
+    """A clone's solution: its katas/ folder, or the folder itself if laid out like katas/."""
+    return clone / "katas" if (clone / "katas").is_dir() else clone
+
+
+def _names(clones: list[Path]) -> list[str]:
+    names = [c.resolve().name for c in clones]
+    return [n if names.count(n) == 1 else str(c) for n, c in zip(names, clones)]
+
+
+@click.command("grade-many")
+@click.argument("clones", nargs=-1, required=True, type=PathDir)
+@click.option("--suite", type=PathDir, default=None,
+              help="The pristine checkout whose suites grade every clone (default: the "
+                   "checkout you are in).")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Clones graded at the same time (each one kata at a time).")
+@click.option("--csv", "csv_path", type=PathFile, default=None, help="Write the roster as CSV.")
+@click.option("--markdown", "markdown_path", type=PathFile, default=None,
+              help="Write the roster as Markdown.")
+@click.option("--json-dir", type=PathDir, default=None,
+              help="Write each clone's JSON report here, as <name>.json.")
+@_limit_options
+def grade_many(clones, suite, jobs, csv_path, markdown_path, json_dir, katas, points_spec,
+               test_timeout, kata_timeout, memory_mb) -> None:
+    """Grade many local clones against one suite and write a roster.
+
+    Each CLONE is a fork's checkout (its katas/ folder is graded) or a folder
+    laid out like katas/. Exit codes: 0 every clone passed everything; 1 some
+    did not; 2 bad options; 3 some clone could not be graded.
+    """
+    root = suite or _checkout(Path.cwd())
+    if root is None:
+        raise click.UsageError(NO_CHECKOUT.format(start=Path.cwd()))
+    clones = list(clones)
+    try:  # bad options fail once, before any grading
+        catalog, _, _ = check_request(root.resolve(), tuple(katas), points_spec)
+    except GradeProblem as exc:
+        if exc.usage:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"dojo grade-many: {exc}", err=True)
+        raise SystemExit(CANNOT_GRADE) from None
+
+    def one(pair: tuple[str, Path]) -> roster.Entry:
+        name, clone = pair
+        options = _options(_solution_of(clone), root, True, katas, points_spec, test_timeout,
+                           kata_timeout, memory_mb)
+        try:
+            return roster.Entry(name, str(clone), grade=run_grade(options))
+        except GradeProblem as exc:
+            return roster.Entry(name, str(clone), problem=str(exc))
+
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        entries = list(pool.map(one, zip(_names(clones), clones)))
+    cols = roster.columns(catalog, list(katas))
+    for entry in entries:
+        if entry.grade is not None:
+            click.echo(f"{entry.name}: {entry.grade.score:g}/{entry.grade.max_score:g} points "
+                       f"({entry.grade.status})")
+        else:
+            click.echo(f"{entry.name}: could not grade: {entry.problem}")
+        if json_dir is not None and entry.grade is not None:
+            _write(json_dir / f"{entry.name.replace('/', '_')}.json",
+                   json.dumps(report.to_dict(entry.grade), indent=2, sort_keys=True) + "\n")
+    if csv_path:
+        _write(csv_path, roster.to_csv(entries, cols))
+    if markdown_path:
+        _write(markdown_path, roster.to_markdown(entries, cols))
+    if not csv_path and not markdown_path:
+        click.echo(roster.to_markdown(entries, cols))
+    if any(e.grade is None or e.grade.status == GRADE_ERROR for e in entries):
+        raise SystemExit(CANNOT_GRADE)
+    raise SystemExit(GRADED_ALL_PASS if all(roster.passed_all(e) and e.grade.status == ALL_PASSED
+                                            for e in entries) else GRADED_NOT_ALL)
+
+
+def main() -> None:  # pragma: no cover - for ``python -m dojo.grading.cli`` until dojo.cli lands
+    group = click.Group("dojo", commands={"grade": grade, "grade-many": grade_many})
+    group()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

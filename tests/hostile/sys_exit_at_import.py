@@ -1,0 +1,10 @@
+"""Calls sys.exit(0) at import."""
+
+import sys
+
+sys.exit(0)
+
+
+class Toy:
+    def value(self):
+        return 1

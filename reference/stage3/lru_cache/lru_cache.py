@@ -112,10 +112,11 @@ class LRUCache:
 
         Complexity: O(1).
         """
-        node = self._nodes.pop(key, None)
-        if node is None:
+        # Test membership first: on an empty dict, pop(key, None) returns None
+        # without hashing the key, and an unhashable key must raise TypeError.
+        if key not in self._nodes:
             return False
-        self._order.remove(node)
+        self._order.remove(self._nodes.pop(key))
         return True
 
     def items(self):

@@ -1,0 +1,839 @@
+"""Test helpers shared by the stage suites of the ``lru_cache`` kata.
+
+- ``Session``: a cache whose every call is recorded as code, so that each
+  failure message says what was called, what came back, what was expected,
+  and ends with the calls that reproduce it.
+- ``Model``: the obviously-correct LRU of the contract, a list of pairs
+  ordered by last use and trimmed from the front.
+- ``machine``: the ``RuleBasedStateMachine`` that runs a solution beside the
+  model; later stages subclass it to add their calls.
+- ``same``: equality that also compares types (``True`` is not ``1``).
+- ``scan``: the ast-based search of a solution's files for forbidden imports.
+- ``WATCHDOG``: fails a recorded call that never returns with "deadlock
+  suspected"; ``run_together`` does the same for many threads at once.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import signal
+import sysconfig
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+
+from dojo.calls import CallLog
+from dojo.concurrency import run_threads
+from dojo.loader import display
+
+IMPORT = "from katas.lru_cache import LRUCache"
+CALLS = "The calls that lead to it (paste them into a Python shell to reproduce):"
+
+# What the contract says, in its words, for the messages.
+GET = "get(key, default) returns the value stored under key and makes key the most recently used"
+GET_MISSING = "get of a missing key returns default and changes nothing"
+PEEK = "peek(key, default) is like get, but never changes recency"
+PUT = "put(key, value) returns None"
+EVICT = "inserting a new key into a full cache first evicts the least recently used key"
+UPDATE_NO_EVICT = "updating an existing key never evicts anything"
+DELETE = "delete(key) returns True if key was present, False otherwise"
+ITEMS = "items() is a new list of (key, value) tuples, least recently used first"
+LEN = "len(cache) is the number of entries"
+IN = "key in cache tells membership"
+MODEL = (
+    "the cache holds exactly the keys that a list ordered by last use, trimmed from the "
+    "front, holds, with the same values and order"
+)
+UNHASHABLE = "an unhashable key raises TypeError"
+NO_ESCAPE = "under any interleaving no exception escapes from a correct call"
+DEADLOCK_HINT = (
+    "look for a lock never released, a lock taken twice by one thread, a lock held while "
+    "waiting, or a linked list broken into a cycle by a race"
+)
+
+
+# --------------------------------------------------------------------------- equality
+
+
+def same(got: Any, expected: Any) -> bool:
+    """``got == expected``, and of the same types all the way down.
+
+    ``True`` is not ``1``, ``1.0`` is not ``1``, a list is not a tuple; floats
+    compare by ``repr`` so that ``-0.0`` is not ``0.0``.
+    """
+    if isinstance(expected, (list, tuple)):
+        return (
+            type(got) is type(expected)
+            and len(got) == len(expected)
+            and all(same(g, e) for g, e in zip(got, expected))
+        )
+    if isinstance(expected, dict):
+        return (
+            type(got) is type(expected)
+            and got.keys() == expected.keys()
+            and all(same(got[k], expected[k]) for k in expected)
+            and all(type(k) is str for k in got)
+        )
+    if type(got) is not type(expected):
+        return False
+    if isinstance(expected, float):
+        return repr(got) == repr(expected)
+    return got == expected
+
+
+def short(value: Any, limit: int = 300) -> str:
+    """``repr(value)``, cut to ``limit`` characters; long bytes show their length."""
+    if isinstance(value, (bytes, bytearray)) and len(value) > 40:
+        return f"{len(value)} bytes ({value[:24]!r}...)"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " ...)"
+
+
+def mismatch(call: str, got: Any, expected: Any) -> str:
+    """``<call> returned X; expected Y``, saying where they first differ when that helps."""
+    path, g, e = _first_difference(got, expected, "")
+    if path is None:
+        return f"{call} returned {short(got)}; expected {short(expected)}"
+    where = f" (at {path})" if path else ""
+    if type(g) is not type(e) and g == e:
+        detail = (
+            f"{short(g, 80)} ({type(g).__name__}) where {short(e, 80)} ({type(e).__name__}) "
+            "was expected"
+        )
+    elif path:
+        detail = f"{short(g, 80)} where {short(e, 80)} was expected"
+    else:
+        return f"{call} returned {short(got)}; expected {short(expected)}"
+    return (
+        f"{call} returned {detail}{where}; it returned {short(got, 150)}; expected "
+        f"{short(expected, 150)}"
+    )
+
+
+def _first_difference(got: Any, expected: Any, path: str) -> tuple[str | None, Any, Any]:
+    if same(got, expected):
+        return None, None, None
+    if isinstance(expected, (list, tuple)) and type(got) is type(expected):
+        for i, (g, e) in enumerate(zip(got, expected)):
+            found = _first_difference(g, e, f"{path}[{i}]")
+            if found[0] is not None:
+                return found
+        return path, got, expected
+    if isinstance(expected, dict) and type(got) is type(expected) and got.keys() == expected.keys():
+        for k in expected:
+            found = _first_difference(got[k], expected[k], f"{path}[{k!r}]")
+            if found[0] is not None:
+                return found
+    return path, got, expected
+
+
+# --------------------------------------------------------------------------- sessions
+
+
+def arguments(args: Iterable[Any], kwargs: dict[str, Any] | None = None) -> str:
+    parts = [short(a, 200) for a in args]
+    parts += [f"{k}={short(v, 200)}" for k, v in (kwargs or {}).items()]
+    return ", ".join(parts)
+
+
+class Session:
+    """A cache whose calls are recorded as code, for messages that reproduce them.
+
+    ``s = Session(LRUCache, 2)`` records ``cache = LRUCache(2)``; ``s.put(1, 'a')``
+    records ``cache.put(1, 'a')``, makes the call and returns its result;
+    ``s.expect(got, expected, rule)`` fails with the last call, what it
+    returned, what was expected and the contract's rule.
+    """
+
+    def __init__(self, cls: type, capacity: Any, log: CallLog | None = None) -> None:
+        self.cls = cls
+        self.log = log if log is not None else CallLog(IMPORT)
+        self.raw = False  # True while a call is expected to raise
+        self.last = f"LRUCache({capacity!r})"
+        self.log.note(f"cache = {self.last}")
+        self.cache = self.guarded(lambda: cls(capacity))
+
+    # -- recording
+    def note(self, line: str) -> None:
+        self.log.note(line)
+
+    def _call(self, name: str, *args: Any, shown: str | None = None, **kwargs: Any) -> Any:
+        self.last = f"cache.{name}({shown if shown is not None else arguments(args, kwargs)})"
+        self.log.note(self.last)
+        return self.guarded(lambda: getattr(self.cache, name)(*args, **kwargs))
+
+    def guarded(self, call: Callable[[], Any]) -> Any:
+        """Make the call; an unexpected exception becomes one line saying where it came from.
+
+        A call that never returns (a deadlock, an endless loop) is interrupted
+        by the watchdog and fails with "deadlock suspected".
+        """
+        try:
+            with WATCHDOG.guard():
+                if self.raw:
+                    return call()
+                try:
+                    return call()
+                except NotImplementedError:
+                    raise  # the plugin turns the stub's message into the failure
+                except Exception as exc:  # noqa: BLE001 - reported with the call that raised it
+                    message = f"{self.last} raised {type(exc).__name__}: {exc}{where(exc)}"
+        except Hung as hung:
+            message = (
+                f"deadlock suspected: {self.last} did not return within {hung.limit:g} s; "
+                f"{DEADLOCK_HINT}"
+            )
+            raise DeadlockSuspected(self.explain(message)) from None
+        self.fail(message)  # outside the except block: one message, not a chain of tracebacks
+
+    def replace(self, cache: Any, line: str) -> None:
+        """Go on with another cache object (one from ``from_bytes`` or ``load``)."""
+        self.log.note(line)
+        self.last = line.split(" = ", 1)[-1]
+        self.cache = cache
+
+    # -- the learner's API
+    def get(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("get", *args, **kwargs)
+
+    def peek(self, *args: Any, **kwargs: Any) -> Any:
+        return self._call("peek", *args, **kwargs)
+
+    def put(self, key: Any, value: Any) -> Any:
+        return self._call("put", key, value)
+
+    def delete(self, key: Any) -> Any:
+        return self._call("delete", key)
+
+    def items(self) -> Any:
+        return self._call("items")
+
+    def length(self) -> Any:
+        self.last = "len(cache)"
+        self.log.note(self.last)
+        return self.guarded(lambda: len(self.cache))
+
+    def contains(self, key: Any) -> Any:
+        self.last = f"{short(key, 200)} in cache"
+        self.log.note(self.last)
+        return self.guarded(lambda: key in self.cache)
+
+    def capacity(self) -> Any:
+        self.last = "cache.capacity"
+        self.log.note(self.last)
+        return self.guarded(lambda: self.cache.capacity)
+
+    def get_or_set(self, key: Any, factory: Callable[[], Any], shown: str) -> Any:
+        return self._call("get_or_set", key, factory, shown=f"{short(key)}, {shown}")
+
+    def update(self, key: Any, fn: Callable[[Any], Any], shown: str, *default: Any, **kw: Any) -> Any:
+        extra = arguments(default, kw)
+        text = f"{short(key)}, {shown}" + (f", {extra}" if extra else "")
+        return self._call("update", key, fn, *default, shown=text, **kw)
+
+    def to_bytes(self) -> Any:
+        return self._call("to_bytes")
+
+    def save(self, path: Any) -> Any:
+        return self._call("save", path)
+
+    # -- checking
+    def explain(self, message: str) -> str:
+        return f"{message}\n\n{CALLS}\n\n{self.log.program()}\n"
+
+    def fail(self, message: str) -> None:
+        raise AssertionError(self.explain(message))
+
+    def expect(self, got: Any, expected: Any, rule: str) -> None:
+        """The last call returned ``got``; fail unless it is ``expected`` (types too)."""
+        if not same(got, expected):
+            self.fail(f"{mismatch(self.last, got, expected)}: {rule}.")
+
+    def expect_items(self, expected: list, rule: str) -> None:
+        """Call ``items()`` and fail unless it returns ``expected`` exactly."""
+        got = self.items()
+        if not isinstance(got, list):
+            self.fail(f"cache.items() returned a {type(got).__name__}; expected a list: {ITEMS}.")
+        if not same(got, expected):
+            self.fail(f"{mismatch('cache.items()', got, expected)}: {rule}.")
+
+    def expect_raises(self, kind: type[BaseException], rule: str, call: Callable[[], Any]) -> BaseException:
+        """Run ``call`` (which records itself) and fail unless it raises ``kind``."""
+        self.raw = True
+        try:
+            got = call()
+        except kind as exc:
+            return exc
+        except (NotImplementedError, DeadlockSuspected):
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported as the wrong exception
+            message = (
+                f"{self.last} raised {type(exc).__name__}: {exc}; expected {kind.__name__}: "
+                f"{rule}.{where(exc)}"
+            )
+        else:
+            message = f"{self.last} returned {short(got)}; expected it to raise {kind.__name__}: {rule}."
+        finally:
+            self.raw = False
+        self.fail(message)
+        raise AssertionError("unreachable")
+
+
+class Hung(BaseException):
+    """Raised in the main thread by the watchdog, inside a call that never returned.
+
+    A BaseException, so that the solution's own ``except Exception`` cannot
+    swallow it.
+    """
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+
+class DeadlockSuspected(AssertionError):
+    """A recorded call did not return in time."""
+
+
+class Watchdog:
+    """Interrupts the main thread when one recorded call runs for too long.
+
+    A single-threaded test meets a deadlock as a call that never returns
+    (``update`` calling ``put`` under the same lock, say). A daemon thread
+    watches the call in progress; past ``limit`` seconds it sends the main
+    thread a signal whose handler raises ``Hung`` inside the stuck call (a
+    blocked ``Lock.acquire`` is interrupted by signals on POSIX). After a
+    first hang the limit shrinks (to a quarter second at least), so a
+    solution that deadlocks everywhere fails each test quickly. Where signals cannot be sent to a
+    thread (Windows), there is no watchdog and pytest-timeout is the backstop.
+    """
+
+    SIGNAL = getattr(signal, "SIGUSR1", None)
+
+    def __init__(self, limit: float = 5.0) -> None:
+        self.limit = limit
+        self.serial = 0
+        self.running: tuple[int, float] | None = None  # (serial, start) of the call in progress
+        self.fired: int | None = None
+        self.watcher: threading.Thread | None = None
+
+    def _ready(self) -> bool:
+        if self.SIGNAL is None or not hasattr(signal, "pthread_kill"):
+            return False
+        if threading.current_thread() is not threading.main_thread():
+            return False
+        if self.watcher is None:
+            signal.signal(self.SIGNAL, self._interrupt)
+            self.watcher = threading.Thread(target=self._watch, daemon=True, name="dojo-watchdog")
+            self.watcher.start()
+        return True
+
+    def _watch(self) -> None:
+        tick = threading.Event()
+        main = threading.main_thread().ident
+        while True:
+            tick.wait(0.1)
+            running = self.running
+            if running and self.fired != running[0] and time.monotonic() - running[1] > self.limit:
+                self.fired = running[0]
+                signal.pthread_kill(main, self.SIGNAL)
+
+    def _interrupt(self, signum: int, frame: Any) -> None:
+        running = self.running
+        if running is not None and running[0] == self.fired:  # still the call that hung
+            limit = self.limit
+            self.limit = max(0.25, limit / 4)  # once broken, broken everywhere: fail fast
+            raise Hung(limit)
+
+    @contextlib.contextmanager
+    def guard(self):
+        """Watch the call made inside the ``with`` block (main thread only)."""
+        if not self._ready():
+            yield
+            return
+        self.serial += 1
+        outer = self.running
+        if outer is None:  # a call inside a call (a factory) is watched as part of the outer one
+            self.running = (self.serial, time.monotonic())
+        try:
+            yield
+        finally:
+            if outer is None:
+                self.running = None
+
+
+WATCHDOG = Watchdog()
+
+
+def where(exc: BaseException) -> str:
+    """`` (at <file>, line N: <code>)`` for the innermost frame outside the suites."""
+    suites = Path(__file__).resolve().parents[1]
+    library = [Path(p).resolve() for p in {sysconfig.get_path("stdlib"), sysconfig.get_path("purelib")}]
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__)
+        if not Path(f.filename).resolve().is_relative_to(suites)
+    ]
+    own = [f for f in frames if not any(Path(f.filename).resolve().is_relative_to(p) for p in library)]
+    if not (own or frames):
+        return ""
+    frame = (own or frames)[-1]
+    code = f": {frame.line.strip()}" if frame.line else ""
+    return f" (at {display(Path(frame.filename))}, line {frame.lineno}{code})"
+
+
+# --------------------------------------------------------------------------- the model
+
+
+class Model:
+    """The contract's straightforward model: a list of pairs, least recently used first."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.pairs: list[tuple[Any, Any]] = []
+
+    def _index(self, key: Any) -> int | None:
+        for i, (k, _) in enumerate(self.pairs):
+            if type(k) is type(key) and k == key:
+                return i
+        return None
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        i = self._index(key)
+        if i is None:
+            return default
+        pair = self.pairs.pop(i)
+        self.pairs.append(pair)
+        return pair[1]
+
+    def peek(self, key: Any, default: Any = None) -> Any:
+        i = self._index(key)
+        return default if i is None else self.pairs[i][1]
+
+    def put(self, key: Any, value: Any) -> None:
+        i = self._index(key)
+        if i is not None:
+            del self.pairs[i]
+        elif len(self.pairs) >= self.capacity:
+            del self.pairs[0]
+        self.pairs.append((key, value))
+
+    def delete(self, key: Any) -> bool:
+        i = self._index(key)
+        if i is None:
+            return False
+        del self.pairs[i]
+        return True
+
+    def contains(self, key: Any) -> bool:
+        return self._index(key) is not None
+
+    def items(self) -> list[tuple[Any, Any]]:
+        return list(self.pairs)
+
+    def get_or_set(self, key: Any, factory: Callable[[], Any]) -> Any:
+        i = self._index(key)
+        if i is not None:
+            return self.get(key)
+        value = factory()
+        self.put(key, value)
+        return value
+
+    def update(self, key: Any, fn: Callable[[Any], Any], default: Any = None) -> Any:
+        value = fn(self.peek(key, default))
+        self.put(key, value)
+        return value
+
+
+# --------------------------------------------------------------------------- the machine
+
+
+def machine(
+    cls: type,
+    *,
+    capacities: st.SearchStrategy[int],
+    keys: st.SearchStrategy[Any],
+    values: st.SearchStrategy[Any],
+) -> type[RuleBasedStateMachine]:
+    """A state machine running ``cls`` beside the ``Model``; subclass it to add calls."""
+
+    class LRUCacheMachine(RuleBasedStateMachine):
+        """Random calls on the learner's cache and on the model; every result compared."""
+
+        solution = cls
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.log = CallLog(IMPORT)
+            self.session: Session | None = None
+            self.model: Model | None = None
+
+        @initialize(capacity=capacities)
+        def new_cache(self, capacity: int) -> None:
+            self.session = Session(cls, capacity, self.log)
+            self.model = Model(capacity)
+
+        def fail(self, message: str) -> None:
+            raise AssertionError(self.log.explain(message))
+
+        def expect(self, got: Any, expected: Any, rule: str) -> None:
+            if not same(got, expected):
+                self.fail(f"{mismatch(self.session.last, got, expected)}: {rule}.")
+
+        @rule(key=keys, value=values)
+        def put(self, key: Any, value: Any) -> None:
+            self.expect(self.session.put(key, value), None, PUT)
+            self.model.put(key, value)
+
+        @rule(key=keys)
+        def get(self, key: Any) -> None:
+            self.expect(self.session.get(key), self.model.get(key), f"{GET}; {GET_MISSING}")
+
+        @rule(key=keys)
+        def get_with_default(self, key: Any) -> None:
+            got = self.session.get(key, "missing")
+            self.expect(got, self.model.get(key, "missing"), f"{GET}; {GET_MISSING}")
+
+        @rule(key=keys)
+        def peek(self, key: Any) -> None:
+            self.expect(self.session.peek(key, "missing"), self.model.peek(key, "missing"), PEEK)
+
+        @rule(key=keys)
+        def delete(self, key: Any) -> None:
+            self.expect(self.session.delete(key), self.model.delete(key), DELETE)
+
+        @rule(key=keys)
+        def contains(self, key: Any) -> None:
+            self.expect(self.session.contains(key), self.model.contains(key), IN)
+
+        @rule()
+        def length(self) -> None:
+            self.expect(self.session.length(), len(self.model.pairs), LEN)
+
+        @invariant()
+        def items_match_the_model(self) -> None:
+            if self.session is None:
+                return
+            self.session.last = "cache.items()"
+            got = self.session.guarded(self.session.cache.items)
+            expected = self.model.items()
+            if not same(got, expected):
+                self.log.note(f"cache.items()  # returns {short(got)}")
+                self.fail(
+                    f"{mismatch('cache.items()', got, expected)}: {ITEMS}, and {MODEL} "
+                    f"(capacity {self.model.capacity})."
+                )
+
+    return LRUCacheMachine
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_consistent(
+    cache: Any, capacity: int, value_ok: Callable[[Any, Any], bool], where: str
+) -> list[str]:
+    """Problems with the contract's invariants in ``cache.items()``: none is []."""
+    problems = []
+    pairs = cache.items()
+    keys = [k for k, _ in pairs]
+    if len(pairs) > capacity:
+        problems.append(f"{where}: items() held {len(pairs)} entries; the capacity is {capacity}")
+    seen: set = set()
+    twice = [k for k in keys if k in seen or seen.add(k)]
+    if twice:
+        problems.append(f"{where}: items() held the key {twice[0]!r} twice: {short(pairs)}")
+    wrong = [(k, v) for k, v in pairs if not value_ok(k, v)]
+    if wrong:
+        problems.append(
+            f"{where}: items() held {short(wrong[0])}, a value that no call stored for that key"
+        )
+    return problems
+
+
+def run_together(
+    workers: list[Callable[[], Any]],
+    *,
+    what: str,
+    timeout: float,
+    solution_dir: Path,
+    seed: int = 0,
+    switch_probability: float = 0.05,
+) -> list[Any]:
+    """``dojo.concurrency.run_threads``, with its failures told in one line.
+
+    A worker's exception becomes one message that names where in the
+    solution it was raised (instead of a chain of two tracebacks whose first
+    line is the bare exception); a deadlock says what usually causes one.
+    """
+    try:
+        return run_threads(
+            workers,
+            what=what,
+            timeout=timeout,
+            solution_dir=solution_dir,
+            seed=seed,
+            switch_probability=switch_probability,
+        )
+    except AssertionError as exc:
+        cause = exc.__cause__
+        if isinstance(cause, NotImplementedError):
+            raise cause from None
+        if cause is not None:
+            message = f"{exc}{where(cause)}: {NO_ESCAPE}"
+        elif str(exc).startswith("deadlock suspected"):
+            message = f"{exc}; {DEADLOCK_HINT}"
+        else:
+            raise
+    raise AssertionError(message)
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass; return it."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return predicate()
+        pause.wait(0.001)
+    return True
+
+
+# --------------------------------------------------------------------------- scanning
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One forbidden use found in a solution file."""
+
+    path: Path
+    line: int
+    what: str
+
+    def __str__(self) -> str:
+        return f"{display(self.path)}, line {self.line}: {self.what}"
+
+
+# Whole modules whose import is forbidden, with what they are.
+READY_MADE_MODULES = {
+    "cachetools": "cachetools (a ready-made cache)",
+    "lru": "lru (lru-dict, a ready-made LRU cache)",
+    "boltons": "boltons (its cacheutils is a ready-made LRU cache)",
+    "pylru": "pylru (a ready-made LRU cache)",
+    "repoze.lru": "repoze.lru (a ready-made LRU cache)",
+    "lrucache": "lrucache (a ready-made LRU cache)",
+    "lru_cache": "lru_cache (a ready-made LRU cache)",
+    "fastcache": "fastcache (a ready-made LRU cache)",
+    "backports.functools_lru_cache": "backports.functools_lru_cache (a ready-made LRU cache)",
+    "methodtools": "methodtools (a ready-made LRU cache)",
+    "cachebox": "cachebox (a ready-made cache)",
+    "cacheout": "cacheout (a ready-made cache)",
+    "cachelib": "cachelib (a ready-made cache)",
+    "cachey": "cachey (a ready-made cache)",
+    "diskcache": "diskcache (a ready-made cache)",
+    "expiringdict": "expiringdict (a ready-made cache)",
+    "dogpile": "dogpile (a ready-made cache)",
+    "beaker": "beaker (a ready-made cache)",
+    "sortedcontainers": "sortedcontainers (a ready-made ordered structure)",
+}
+# Names inside allowed modules whose use is forbidden.
+READY_MADE_NAMES = {
+    "collections.OrderedDict": "collections.OrderedDict (a ready-made ordered dict)",
+    "_collections.OrderedDict": "collections.OrderedDict (a ready-made ordered dict)",
+    "typing.OrderedDict": "typing.OrderedDict (collections.OrderedDict under another name)",
+    "functools.lru_cache": "functools.lru_cache (a ready-made LRU cache)",
+    "functools.cache": "functools.cache (a ready-made cache)",
+    "functools._lru_cache_wrapper": "functools' lru_cache machinery (a ready-made LRU cache)",
+    "_functools._lru_cache_wrapper": "functools' lru_cache machinery (a ready-made LRU cache)",
+}
+# `from M import *` brings these names in unseen.
+STAR_SOURCES = {"collections", "_collections", "functools", "typing"}
+
+CODE_RUNNING_MODULES = {
+    "pickle": "pickle (loading a pickle can run any code)",
+    "_pickle": "pickle (loading a pickle can run any code)",
+    "cPickle": "pickle (loading a pickle can run any code)",
+    "marshal": "marshal",
+    "shelve": "shelve (pickle underneath)",
+    "dill": "dill (pickle underneath)",
+    "cloudpickle": "cloudpickle (pickle underneath)",
+    "jsonpickle": "jsonpickle (can rebuild any object)",
+    "joblib": "joblib (pickle underneath)",
+}
+CODE_RUNNING_NAMES = {
+    "builtins.eval": "eval()",
+    "builtins.exec": "exec()",
+}
+
+
+def _forbidden(name: str, modules: dict[str, str], names: dict[str, str]) -> str | None:
+    if name in names:
+        return names[name]
+    parts = name.split(".")
+    for i in range(1, len(parts) + 1):
+        if ".".join(parts[:i]) in modules:
+            return modules[".".join(parts[:i])]
+    return None
+
+
+class _Scanner(ast.NodeVisitor):
+    """Resolve every name that refers to a module (or a name in one) and check it."""
+
+    IMPORTERS = {"builtins.__import__", "importlib.import_module", "importlib.__import__"}
+    EVALUATORS = {"builtins.exec", "builtins.eval", "builtins.compile"}
+
+    def __init__(self, path: Path, modules: dict[str, str], names: dict[str, str]) -> None:
+        self.path = path
+        self.modules = modules
+        self.names = names
+        self.aliases: dict[str, str] = {}  # local name -> dotted name it stands for
+        self.findings: list[Finding] = []
+
+    def report(self, node: ast.AST, dotted: str, through: str = "") -> None:
+        what = _forbidden(dotted, self.modules, self.names)
+        if what is not None:
+            finding = Finding(self.path, getattr(node, "lineno", 0), f"uses {what}{through}")
+            if finding not in self.findings:
+                self.findings.append(finding)
+
+    # -- bindings
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            self.report(node, alias.name)
+            if alias.asname:
+                self.aliases[alias.asname] = alias.name
+            else:
+                top = alias.name.split(".")[0]
+                self.aliases[top] = top
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level or not node.module:
+            return  # the solution's own modules, scanned on their own
+        self.report(node, node.module)
+        for alias in node.names:
+            if alias.name == "*":
+                if node.module in STAR_SOURCES:
+                    for name in self.names:
+                        if name.startswith(node.module + "."):
+                            self.report(node, name, f" (through from {node.module} import *)")
+                continue
+            dotted = f"{node.module}.{alias.name}"
+            self.report(node, dotted)
+            self.aliases[alias.asname or alias.name] = dotted
+
+    # -- uses
+    def resolve(self, node: ast.AST) -> str | None:
+        """The dotted name an expression stands for, if it is made of modules."""
+        if isinstance(node, ast.Name):
+            if node.id in self.aliases:
+                return self.aliases[node.id]
+            if node.id in ("__import__", "eval", "exec", "compile", "getattr"):
+                return f"builtins.{node.id}"
+            return None
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            return f"{base}.{node.attr}" if base else None
+        if isinstance(node, ast.Call):
+            func = self.resolve(node.func)
+            literal = _literal(node.args[0]) if node.args else None
+            if func in self.IMPORTERS and literal:
+                if func == "builtins.__import__" and len(node.args) < 4 and not node.keywords:
+                    return literal.split(".")[0]  # __import__("a.b") returns a
+                return literal
+            if func == "builtins.getattr" and len(node.args) >= 2:
+                base = self.resolve(node.args[0])
+                attr = _literal(node.args[1])
+                if base and attr:
+                    return f"{base}.{attr}"
+            return None
+        if isinstance(node, ast.Subscript):  # sys.modules["collections"]
+            if self.resolve(node.value) == "sys.modules":
+                return _literal(node.slice)
+        return None
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        dotted = self.resolve(node)
+        if dotted:
+            self.report(node, dotted)
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        dotted = self.resolve(node)
+        if dotted:
+            self.report(node, dotted)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        dotted = self.resolve(node)
+        if dotted:
+            self.report(node, dotted)
+        func = self.resolve(node.func)
+        if func in self.EVALUATORS and node.args:
+            source = _literal(node.args[0])
+            if source:  # exec("from collections import OrderedDict")
+                try:
+                    tree = ast.parse(source)
+                except (SyntaxError, ValueError):
+                    tree = None
+                if tree is not None:
+                    inner = _Scanner(self.path, self.modules, self.names)
+                    inner.aliases = dict(self.aliases)
+                    inner.visit(tree)
+                    for finding in inner.findings:
+                        found = Finding(self.path, node.lineno, finding.what)
+                        if found not in self.findings:
+                            self.findings.append(found)
+        self.generic_visit(node)
+
+
+def _literal(node: ast.AST) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def scan(
+    folder: Path, modules: dict[str, str], names: dict[str, str]
+) -> tuple[list[Finding], list[str]]:
+    """Forbidden uses in every ``.py`` file under ``folder``, and files that could not be read."""
+    findings: list[Finding] = []
+    unreadable: list[str] = []
+    for path in sorted(folder.rglob("*.py")):
+        try:
+            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
+            unreadable.append(f"{display(path)}: {type(exc).__name__}: {exc}")
+            continue
+        scanner = _Scanner(path, modules, names)
+        scanner.visit(tree)
+        findings.extend(scanner.findings)
+    return findings, unreadable
+
+
+# --------------------------------------------------------------------------- stage 3 data
+
+# Keys that must round-trip: str, int, and tuples (nested too) of str/int.
+KEYS = st.recursive(
+    st.text(max_size=8) | st.integers(),
+    lambda inner: st.lists(inner, max_size=3).map(tuple),
+    max_leaves=6,
+)
+# Values: None, bool, int, finite float, str, and lists and str-keyed dicts of these.
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=8)
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
+    max_leaves=8,
+)

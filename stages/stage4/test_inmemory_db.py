@@ -1,0 +1,350 @@
+"""Stage 4 of the in-memory database: ``scan(prefix, *, start_after, limit)`` in key order.
+
+Every test drives a fake clock (``clock.advance(5)``) that starts at t=1000.0;
+no test sleeps.
+"""
+
+import pytest
+
+from dojo.complexity import assert_scales
+from stages.support.inmemory_db import (  # noqa: F401 - clock is a fixture
+    FakeClock,
+    Stage4Machine,
+    clock,
+    code,
+    raises,
+    run_machine,
+)
+
+SCAN = "scan lists (key, value) for the live keys that start with prefix, in ascending key order (plain str comparison)"
+START_AFTER = "with start_after, scan lists only keys strictly greater than it"
+LIMIT = "with limit, scan lists at most limit pairs"
+LITERAL = "prefix is literal: * ? [ % _ . and \\ are ordinary characters; any code point may appear"
+VIEW = "the scan sees the innermost transaction's view and skips expired keys"
+MAX = "\U0010ffff"
+
+
+def filled(solution, clock, keys):
+    db = solution(clock=clock)
+    for key in keys:
+        db.set(key, key.upper() + "!")
+    return db
+
+
+def pairs(keys):
+    return [(k, k.upper() + "!") for k in keys]
+
+
+def scans(db, expected, rule, prefix="", **options):
+    call = code("db.scan", prefix, **options)
+    problem = None
+    try:
+        got = db.scan(prefix, **options)
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported below, outside this handler
+        problem = f"{type(exc).__name__}: {exc}"
+    if problem:
+        raise AssertionError(f"{call} raised {problem}; expected {expected!r}: {rule}")
+    if not (isinstance(got, list) and all(type(p) is tuple for p in got) and got == expected):
+        raise AssertionError(f"{call} returned {got!r}; expected {expected!r}: {rule}")
+
+
+def test_scan_of_an_empty_database_is_an_empty_list(solution, clock):
+    db = solution(clock=clock)
+    scans(db, [], SCAN)
+    scans(db, [], SCAN, "a")
+
+
+def test_scan_without_arguments_lists_every_key_in_order(solution, clock):
+    keys = ["b", "a", "ab", "", "ba", "aa"]
+    db = filled(solution, clock, keys)
+    got = db.scan()
+    expected = pairs(sorted(keys))
+    assert isinstance(got, list) and got == expected, f"db.scan() returned {got!r}; expected {expected!r}: {SCAN}"
+
+
+def test_scan_lists_only_the_keys_with_the_prefix(solution, clock):
+    keys = ["apple", "app", "ap", "apricot", "banana", "xapp", "APP", "application"]
+    db = filled(solution, clock, keys)
+    scans(db, pairs(["app", "apple", "application"]), SCAN, "app")
+    scans(db, pairs(["apple"]), SCAN, "apple")
+    scans(db, [], SCAN, "apples")
+    scans(db, [], SCAN, "c")
+
+
+def test_scan_orders_by_plain_str_comparison(solution, clock):
+    keys = ["b", "B", "a", "A", "10", "9", "1", "é", "z", "Z", "a b", "ab", "a-b", "_", "~"]
+    db = filled(solution, clock, keys)
+    scans(db, pairs(sorted(keys)), SCAN + ": uppercase before lowercase, '10' before '9', 'é' after 'z'")
+
+
+def test_scan_order_does_not_follow_insertion(solution, clock):
+    keys = [f"k{i}" for i in [5, 3, 9, 1, 7, 0, 8, 2, 6, 4]]
+    db = filled(solution, clock, keys)
+    db.delete("k3")
+    db.set("k3", "new")
+    expected = [(k, "new" if k == "k3" else k.upper() + "!") for k in sorted(keys)]
+    scans(db, expected, SCAN, "k")
+
+
+def test_scan_returns_the_current_values(solution, clock):
+    db = filled(solution, clock, ["a", "b"])
+    db.set("a", "changed")
+    db.delete("b")
+    db.set("c", "")
+    scans(db, [("a", "changed"), ("c", "")], SCAN + " (the empty string is a value)")
+
+
+def test_start_after_is_strictly_greater(solution, clock):
+    keys = ["a", "b", "c", "d"]
+    db = filled(solution, clock, keys)
+    scans(db, pairs(["c", "d"]), START_AFTER + " (a key equal to start_after is left out)", start_after="b")
+    scans(db, pairs(["c", "d"]), START_AFTER, start_after="bb")
+    scans(db, pairs(keys), START_AFTER, start_after="")
+    scans(db, [], START_AFTER, start_after="d")
+    scans(db, [], START_AFTER, start_after="zzz")
+
+
+def test_start_after_none_means_from_the_start(solution, clock):
+    keys = ["", "a", "b"]
+    db = filled(solution, clock, keys)
+    scans(db, pairs(keys), "start_after=None is the same as leaving it out", start_after=None)
+    scans(db, pairs(["a"]), "start_after=None is the same as leaving it out", "a", start_after=None, limit=None)
+
+
+def test_start_after_combines_with_the_prefix(solution, clock):
+    keys = ["a", "aa", "ab", "abc", "b", "ba"]
+    db = filled(solution, clock, keys)
+    scans(db, pairs(["ab", "abc"]), START_AFTER + " and start with prefix", "a", start_after="aa")
+    scans(db, pairs(["a", "aa", "ab", "abc"]), START_AFTER + " (start_after before the prefix skips nothing)", "a", start_after="")
+    scans(db, pairs(["ab", "abc"]), START_AFTER + " (start_after before the prefix skips nothing)", "ab", start_after="a")
+    scans(db, [], START_AFTER + " (start_after after every match)", "a", start_after="abd")
+    scans(db, [], START_AFTER + " (start_after after every match)", "a", start_after="b")
+
+
+def test_limit_caps_the_number_of_pairs(solution, clock):
+    keys = ["a", "b", "c", "d"]
+    db = filled(solution, clock, keys)
+    scans(db, [], LIMIT + " (limit=0 lists nothing)", limit=0)
+    scans(db, pairs(["a"]), LIMIT, limit=1)
+    scans(db, pairs(["a", "b", "c"]), LIMIT, limit=3)
+    scans(db, pairs(keys), LIMIT, limit=4)
+    scans(db, pairs(keys), LIMIT, limit=100)
+    scans(db, pairs(["c"]), LIMIT + ", after start_after", start_after="b", limit=1)
+
+
+def test_paging_with_start_after_visits_every_key_once(solution, clock):
+    keys = [f"user:{i:03d}" for i in range(0, 50, 3)] + ["user:", "user", "users", "a", "z"]
+    db = filled(solution, clock, keys)
+    expected = sorted(k for k in keys if k.startswith("user:"))
+    for size in [1, 2, 3, 5, 100]:
+        seen, last, calls = [], None, []
+        while True:
+            calls.append(code("db.scan", "user:", start_after=last, limit=size))
+            page = db.scan("user:", start_after=last, limit=size)
+            assert len(page) <= size, f"{calls[-1]} returned {len(page)} pairs: {LIMIT}"
+            if not page:
+                break
+            seen += [k for k, _ in page]
+            last = page[-1][0]
+            assert len(calls) <= len(expected) + 2, f"paging never ended: {'; '.join(calls[:6])} ..."
+        assert seen == expected, (
+            f"paging with limit={size} ({'; '.join(calls[:4])}; ...) visited {seen!r}; expected {expected!r}:"
+            " paging with start_after set to the last key of the previous page visits every matching key exactly once"
+        )
+
+
+@pytest.mark.parametrize(
+    "prefix, matches, decoys",
+    [
+        ("a*", ["a*", "a*b"], ["a", "ab", "abc", "a+"]),
+        ("a?", ["a?", "a?c"], ["ab", "ac"]),
+        ("a[", ["a[", "a[b]"], ["a", "ab", "a]"]),
+        ("[ab]", ["[ab]", "[ab]c"], ["a", "b", "[a"]),
+        ("a%", ["a%", "a%b"], ["a", "ab", "abc"]),
+        ("a_", ["a_", "a_b"], ["ab", "a", "abc"]),
+        ("a.", ["a.", "a.b"], ["ab", "a", "a-"]),
+        ("a\\", ["a\\", "a\\b"], ["a", "ab", "a/"]),
+        ("\\d", ["\\d", "\\d1"], ["1", "d", "\\"]),
+        (".*", [".*", ".*x"], ["a", "", ".", "x"]),
+        ("%", ["%", "%a"], ["a", ""]),
+        ("a^$", ["a^$"], ["a", "a^"]),
+        ("a(b", ["a(b", "a(bc"], ["ab"]),
+    ],
+    ids=repr,
+)
+def test_the_prefix_is_literal(solution, clock, prefix, matches, decoys):
+    db = filled(solution, clock, matches + decoys)
+    scans(db, pairs(sorted(matches)), LITERAL, prefix)
+
+
+@pytest.mark.parametrize(
+    "prefix",
+    [MAX, "a" + MAX, "", "a", MAX + MAX, "\U0001f600"],
+    ids=["U+10FFFF", "a U+10FFFF", "empty", "a", "U+10FFFF twice", "emoji"],
+)
+def test_the_prefix_may_contain_the_highest_code_point(solution, clock, prefix):
+    keys = ["a", "a" + MAX, "a" + MAX + MAX, "a" + MAX + "b", "ab", "b", MAX, MAX + "a", MAX + MAX, MAX + MAX + MAX,
+            "\U0001f600", "\U0001f600a", "\ufffd"]
+    db = filled(solution, clock, keys)
+    expected = pairs(sorted(k for k in keys if k.startswith(prefix)))
+    scans(db, expected, LITERAL + ', "\\U0010ffff" included', prefix)
+    if expected:
+        scans(db, expected[1:], LITERAL + ", with start_after", prefix, start_after=expected[0][0])
+
+
+@pytest.mark.parametrize("prefix", [None, 1, b"a", ["a"]], ids=repr)
+def test_a_non_str_prefix_raises_type_error(solution, clock, prefix):
+    db = filled(solution, clock, ["a"])
+    raises(TypeError, code("db.scan", prefix), lambda: db.scan(prefix), "prefix is a str; anything else raises TypeError")
+    raises(TypeError, code("db.scan", prefix, limit=0), lambda: db.scan(prefix, limit=0),
+           "prefix is a str; anything else raises TypeError (arguments are validated before anything else)")
+
+
+@pytest.mark.parametrize("start_after", [1, b"a", ("a",), 0.5], ids=repr)
+def test_a_non_str_start_after_raises_type_error(solution, clock, start_after):
+    db = filled(solution, clock, ["a"])
+    raises(TypeError, code("db.scan", "", start_after=start_after), lambda: db.scan("", start_after=start_after),
+           "start_after is a str or None; anything else raises TypeError")
+    raises(TypeError, code("db.scan", "", start_after=start_after, limit=0),
+           lambda: db.scan("", start_after=start_after, limit=0),
+           "start_after is a str or None; anything else raises TypeError (validated before anything else)")
+
+
+@pytest.mark.parametrize("limit", [True, False, 1.0, 0.0, "1", [1]], ids=repr)
+def test_a_limit_that_is_not_an_int_raises_type_error(solution, clock, limit):
+    db = filled(solution, clock, ["a", "b"])
+    raises(TypeError, code("db.scan", "", limit=limit), lambda: db.scan("", limit=limit),
+           "limit is an int >= 0 or None; a non-int or a bool raises TypeError")
+
+
+@pytest.mark.parametrize("limit", [-1, -100], ids=repr)
+def test_a_negative_limit_raises_value_error(solution, clock, limit):
+    db = filled(solution, clock, ["a", "b"])
+    raises(ValueError, code("db.scan", "", limit=limit), lambda: db.scan("", limit=limit),
+           "limit is an int >= 0 or None; a negative int raises ValueError")
+    raises(ValueError, code("db.scan", "zzz", limit=limit), lambda: db.scan("zzz", limit=limit),
+           "a negative limit raises ValueError even when nothing matches")
+
+
+def test_scan_skips_expired_keys(solution, clock):
+    db = solution(clock=clock)
+    db.set("a1", "x", ttl=1)
+    db.set("a2", "y", ttl=2)
+    db.set("a3", "z")
+    db.set("a4", "w", ttl=1)
+    db.expire("a4", 5)
+    clock.advance(1)
+    scans(db, [("a2", "y"), ("a3", "z"), ("a4", "w")], VIEW, "a")
+    clock.advance(1)
+    scans(db, [("a3", "z"), ("a4", "w")], VIEW + " (a key is expired from its deadline on)", "a")
+
+
+def test_limit_counts_only_live_keys(solution, clock):
+    db = solution(clock=clock)
+    for key in ["k1", "k2", "k3"]:
+        db.set(key, "old", ttl=1)
+    for key in ["k4", "k5", "k6"]:
+        db.set(key, "new")
+    clock.advance(1)
+    scans(db, [("k4", "new"), ("k5", "new")], LIMIT + "; expired keys are skipped, not counted", "k", limit=2)
+    scans(db, [("k4", "new"), ("k5", "new")], LIMIT + "; expired keys are skipped, not counted", "k", start_after="k2", limit=2)
+
+
+def test_scan_after_purge_and_reset(solution, clock):
+    db = solution(clock=clock)
+    db.set("a", "1", ttl=1)
+    db.set("b", "2", ttl=1)
+    clock.advance(1)
+    db.purge_expired()
+    db.set("a", "3")
+    scans(db, [("a", "3")], VIEW)
+    db.delete("a")
+    scans(db, [], SCAN + " (a deleted key is gone)")
+
+
+def test_scan_sees_the_innermost_transaction(solution, clock):
+    db = solution(clock=clock)
+    for key in ["a", "b", "c"]:
+        db.set(key, "0")
+    db.begin()
+    db.set("b", "1")
+    db.delete("c")
+    db.set("d", "1")
+    scans(db, [("a", "0"), ("b", "1"), ("d", "1")], VIEW)
+    db.begin()
+    db.delete("a")
+    db.set("c", "2")
+    db.set("ab", "2")
+    scans(db, [("ab", "2"), ("b", "1"), ("c", "2"), ("d", "1")], VIEW)
+    scans(db, [("ab", "2")], VIEW, "a")
+    scans(db, [("b", "1"), ("c", "2")], VIEW, start_after="ab", limit=2)
+    scans(db, [("ab", "2"), ("b", "1")], VIEW + "; limit counts the keys of the view", limit=2)
+    db.rollback()
+    scans(db, [("a", "0"), ("b", "1"), ("d", "1")], VIEW + " (after the inner rollback)")
+    db.commit()
+    scans(db, [("a", "0"), ("b", "1"), ("d", "1")], VIEW + " (after the commit)")
+
+
+def test_scan_inside_a_transaction_keeps_every_key_in_order(solution, clock):
+    db = solution(clock=clock)
+    for key in ["b", "d", "f"]:
+        db.set(key, "0")
+    db.begin()
+    db.set("a", "1")  # new, before every committed key
+    db.set("d", "1")  # changed, between unchanged committed keys
+    db.set("e", "1")  # new, between committed keys
+    db.begin()
+    db.set("c", "2")
+    scans(db, [("a", "1"), ("b", "0"), ("c", "2"), ("d", "1"), ("e", "1"), ("f", "0")],
+          VIEW + ", in ascending key order whichever transaction changed a key")
+    scans(db, [("c", "2"), ("d", "1")], VIEW + ", in ascending key order", start_after="b", limit=2)
+
+
+def test_scan_skips_keys_expired_inside_a_transaction(solution, clock):
+    db = solution(clock=clock)
+    db.set("a", "0")
+    db.set("b", "0", ttl=1)
+    db.begin()
+    db.set("c", "1", ttl=1)
+    db.expire("a", 2)
+    db.persist("b")
+    clock.advance(1)
+    scans(db, [("a", "0"), ("b", "0")], VIEW)
+    clock.advance(1)
+    scans(db, [("b", "0")], VIEW)
+    db.rollback()
+    scans(db, [("a", "0")], VIEW + " (after the rollback)")
+
+
+def test_scan_cost_does_not_grow_with_the_database(solution):
+    def make_run(size):
+        clock = FakeClock()
+        db = solution(clock=clock)
+        for i in range(size):
+            db.set(f"key:{i:06d}", "v")
+        expected = [(f"key:{i:06d}", "v") for i in range(1000, 1010)]
+        got = db.scan("key:00100")
+        assert got == expected, f"db.scan('key:00100') returned {got!r}; expected {expected!r}: {SCAN}"
+
+        added = iter(range(10**9))
+
+        def run():
+            for _ in range(30):
+                db.set(f"new:{next(added):09d}", "v")  # a write between scans: no cached sort helps
+                db.scan("key:00100")
+                db.scan("key:001", start_after="key:001005", limit=4)
+
+        return run
+
+    assert_scales(
+        make_run, small=2_000, large=200_000, factor=5,
+        what="db.scan() matching 10 keys, after a set of a new key",
+        expected="a sorted structure (such as sortedcontainers.SortedList): O(log n + k) for k results out of n keys",
+    )
+
+
+def test_scans_match_a_model(solution):
+    """Random sequences of every call, scans included, agree with a model."""
+    run_machine(Stage4Machine, solution, steps=30)

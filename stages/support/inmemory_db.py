@@ -1,0 +1,568 @@
+"""Helpers shared by the ``inmemory_db`` stage suites: a fake clock, messages, a model.
+
+- ``FakeClock`` and the ``clock`` fixture: time that moves only when a test
+  calls ``clock.advance(seconds)``; no test sleeps.
+- ``returned``/``raises``/``unchanged``: assertions whose messages say what
+  was called, what came back and what the contract expects.
+- ``Model`` and the ``Stage1Machine`` .. ``Stage4Machine`` state machines:
+  each stage's machine adds that stage's calls to the previous one's, runs
+  them beside an obviously-correct model and, on a mismatch, prints the
+  shortest failing sequence of calls as code the learner can paste.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from dojo.calls import CallLog
+
+# -- time ---------------------------------------------------------------------
+
+START = 1000.0  # far from 0, so a deadline stored as a bare ttl is already past
+
+
+class FakeClock:
+    """A clock for ``InMemoryDB(clock=...)`` that moves only when told to.
+
+    Times are sums of binary fractions (0.25, 0.5, 1, ...), so every deadline
+    a test computes is exactly the float the database computes.
+    """
+
+    def __init__(self, start: float = START) -> None:
+        self.now = float(start)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> float:
+        """Move time forward by ``seconds``; return the new time."""
+        self.now += seconds
+        return self.now
+
+    def __repr__(self) -> str:
+        return f"FakeClock({self.now!r})"
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fake clock at t=1000.0 that tests advance explicitly: ``clock.advance(5)``."""
+    return FakeClock()
+
+
+# -- messages -------------------------------------------------------------------
+
+
+def code(call: str, *args: Any, **kwargs: Any) -> str:
+    """``code("db.get", "a")`` -> ``"db.get('a')"``: a call as the learner would type it."""
+    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    return f"{call}({', '.join(parts)})"
+
+
+def same(got: Any, expected: Any) -> bool:
+    """Equal, and of the contract's type: ``True``/``False``/``None`` by identity, floats closely."""
+    if expected is None or isinstance(expected, bool):
+        return got is expected
+    if isinstance(expected, float):
+        return (
+            isinstance(got, float)
+            and math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-9)
+        )
+    return type(got) is type(expected) and got == expected
+
+
+def returned(got: Any, expected: Any, call: str, rule: str) -> None:
+    """Assert ``call`` returned ``expected``; the message quotes the contract's ``rule``."""
+    if not same(got, expected):
+        raise AssertionError(f"{call} returned {got!r}; expected {expected!r}: {rule}")
+
+
+def raises(expected: type[BaseException], call: str, run: Callable[[], Any], rule: str) -> BaseException:
+    """Assert ``run()`` (which makes ``call``) raises ``expected`` (or a subclass)."""
+    try:
+        got = run()
+    except expected as exc:
+        return exc
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported as a wrong exception type
+        raise AssertionError(
+            f"{call} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {rule}"
+        ) from None
+    raise AssertionError(f"{call} returned {got!r}; expected it to raise {expected.__name__}: {rule}")
+
+
+def observe(db: Any, keys: list[str], *, with_ttl: bool = False) -> dict:
+    """What reads show of ``db``: ``len``, ``get`` and ``in`` of each key (and ``ttl``)."""
+    seen: dict[str, Any] = {"len(db)": len(db)}
+    for key in keys:
+        seen[code("db.get", key)] = db.get(key)
+        seen[f"{key!r} in db"] = key in db
+        if with_ttl:
+            try:
+                seen[code("db.ttl", key)] = db.ttl(key)
+            except KeyError:
+                seen[code("db.ttl", key)] = "KeyError"
+    return seen
+
+
+def unchanged(db: Any, before: dict, keys: list[str], call: str, *, with_ttl: bool = False) -> None:
+    """Assert the reads of ``db`` still show ``before`` after ``call`` raised."""
+    after = observe(db, keys, with_ttl=with_ttl)
+    if after != before:
+        changed = {k: (before[k], after[k]) for k in before if before[k] != after[k]}
+        detail = "; ".join(f"{k}: {b!r} before, {a!r} after" for k, (b, a) in changed.items())
+        raise AssertionError(
+            f"{call} raised, as it should, but changed the database ({detail}):"
+            " a call with an invalid argument raises and changes nothing"
+        )
+
+
+def rejects(
+    db: Any, expected: type[BaseException], call: str, run: Callable[[], Any], rule: str,
+    keys: list[str], *, with_ttl: bool = False,
+) -> None:
+    """Assert ``call`` raises ``expected`` and that no read shows any change."""
+    before = observe(db, keys, with_ttl=with_ttl)
+    raises(expected, call, run, rule)
+    unchanged(db, before, keys, call, with_ttl=with_ttl)
+
+
+# Arguments that are not str, for every call that takes a key or a value.
+NOT_STR = [1, None, b"a", ("a",), 1.5, ["a"]]
+# Arguments that are not a valid ttl: (value, exception, why).
+BAD_TTLS = [
+    ("5", TypeError, "a str is not an int or float"),
+    (True, TypeError, "a bool is not a valid ttl"),
+    (False, TypeError, "a bool is not a valid ttl"),
+    ([5], TypeError, "a list is not an int or float"),
+    (1 + 0j, TypeError, "a complex is not an int or float"),
+    (0, ValueError, "the ttl must be greater than zero"),
+    (0.0, ValueError, "the ttl must be greater than zero"),
+    (-1, ValueError, "the ttl must be greater than zero"),
+    (-0.5, ValueError, "the ttl must be greater than zero"),
+    (float("nan"), ValueError, "NaN is not a valid ttl"),
+    (float("inf"), ValueError, "the ttl must be finite"),
+    (float("-inf"), ValueError, "the ttl must be greater than zero"),
+]
+
+
+# -- the model --------------------------------------------------------------------
+
+
+class Model:
+    """The obviously-correct database: a stack of full copies, one per open transaction.
+
+    ``layers[0]`` is the committed data, ``layers[-1]`` the innermost view; an
+    entry is ``key -> (value, deadline)``. Expired entries stay in the layers
+    (a solution may keep them in memory until a purge) but no read sees them.
+    """
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.layers: list[dict[str, tuple[str, float | None]]] = [{}]
+        self.last_call = clock.now  # time of the latest call on the database
+
+    @property
+    def view(self) -> dict[str, tuple[str, float | None]]:
+        return self.layers[-1]
+
+    @property
+    def depth(self) -> int:
+        return len(self.layers) - 1
+
+    def live(self, key: str) -> tuple[str, float | None] | None:
+        entry = self.view.get(key)
+        if entry is None or (entry[1] is not None and self.clock.now >= entry[1]):
+            return None
+        return entry
+
+    def get(self, key: str) -> str | None:
+        entry = self.live(key)
+        return None if entry is None else entry[0]
+
+    def keys(self) -> list[str]:
+        return sorted(k for k in self.view if self.live(k) is not None)
+
+    def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        self.view[key] = (value, None if ttl is None else self.clock.now + ttl)
+
+    def delete(self, key: str) -> bool:
+        if self.live(key) is None:
+            return False
+        del self.view[key]
+        return True
+
+    def expire(self, key: str, ttl: float) -> bool:
+        entry = self.live(key)
+        if entry is None:
+            return False
+        self.view[key] = (entry[0], self.clock.now + ttl)
+        return True
+
+    def persist(self, key: str) -> bool:
+        entry = self.live(key)
+        if entry is None or entry[1] is None:
+            return False
+        self.view[key] = (entry[0], None)
+        return True
+
+    def ttl(self, key: str) -> float | None:
+        """Remaining seconds, ``None`` without expiry; raises KeyError when missing."""
+        entry = self.live(key)
+        if entry is None:
+            raise KeyError(key)
+        return None if entry[1] is None else entry[1] - self.clock.now
+
+    def next_deadline(self) -> float | None:
+        future = [d for _, d in self.view.values() if d is not None and d > self.clock.now]
+        return min(future, default=None)
+
+    def purge(self) -> tuple[int, int]:
+        """Forget the committed expired entries; return the bounds ``(least, most)`` of the count.
+
+        The count is exact for entries that expired after the latest call
+        (no call could have dropped them); entries that expired earlier may
+        already have been dropped lazily by a call that met them.
+        """
+        if self.depth:
+            return 0, 0  # the count is only checked outside transactions
+        now = self.clock.now
+        expired = [k for k, (_, d) in self.layers[0].items() if d is not None and d <= now]
+        fresh = [k for k in expired if self.layers[0][k][1] > self.last_call]
+        for key in expired:
+            del self.layers[0][key]
+        return len(fresh), len(expired)
+
+    def scan(self, prefix: str, start_after: str | None, limit: int | None) -> list[tuple[str, str]]:
+        keys = [k for k in self.keys() if k.startswith(prefix)]
+        if start_after is not None:
+            keys = [k for k in keys if k > start_after]
+        if limit is not None:
+            keys = keys[:limit]
+        return [(k, self.view[k][0]) for k in keys]
+
+    def begin(self) -> None:
+        self.layers.append(dict(self.view))
+
+    def commit(self) -> None:
+        top = self.layers.pop()
+        self.layers[-1] = top
+
+    def rollback(self) -> None:
+        self.layers.pop()
+
+
+# -- state machines -------------------------------------------------------------------
+
+# Keys from a tiny alphabet, so prefixes, neighbours and repeats collide often.
+KEYS = st.text(alphabet="ab", max_size=3)
+VALUES = st.sampled_from(["", "x", "y", "xy"])
+NON_STR = st.sampled_from([1, None, b"a", 1.5])
+# Binary fractions: deadlines are exact, so advancing often lands right on one.
+TTLS = st.sampled_from([0.5, 1, 1.5, 2, 3.0])
+STEPS = st.sampled_from([0.25, 0.5, 1, 2])
+INVALID_TTLS = st.sampled_from([(v, e) for v, e, _ in BAD_TTLS])
+MAX_DEPTH = 3
+
+
+class Boom(Exception):
+    """The exception a ``with db.transaction():`` block raises in the state machine."""
+
+
+class Stage1Machine(RuleBasedStateMachine):
+    """set / get / delete / in / len beside the model."""
+
+    solution: type = None  # set by run_machine
+    rules_of = "stage 1"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = FakeClock()
+        self.model = Model(self.clock)
+        self.log = CallLog(*self.setup_lines())
+        self.db = self.make_db()
+
+    def setup_lines(self) -> list[str]:
+        return ["from katas.inmemory_db import InMemoryDB", "db = InMemoryDB()"]
+
+    def make_db(self) -> Any:
+        return self.solution()
+
+    # -- calls and checks --
+
+    def call(self, text: str, run: Callable[[], Any]) -> Any:
+        """Record ``text``, make the call; an exception becomes a message with the calls so far."""
+        self.log.note(text)
+        self.model.last_call = self.clock.now
+        try:
+            return run()
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a correct call must not raise
+            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected no exception")
+
+    def fail(self, message: str) -> None:
+        raise AssertionError(self.log.explain(message)) from None
+
+    def check(self, got: Any, expected: Any, text: str, rule_text: str) -> None:
+        if not same(got, expected):
+            self.fail(f"{text} returned {got!r}; expected {expected!r}: {rule_text}")
+
+    def check_raises(self, expected: type[BaseException], text: str, run: Callable[[], Any], rule_text: str) -> None:
+        self.log.note(text)
+        self.model.last_call = self.clock.now
+        try:
+            got = run()
+        except expected:
+            return
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {rule_text}")
+        self.fail(f"{text} returned {got!r}; expected it to raise {expected.__name__}: {rule_text}")
+
+    # -- rules: the learner's API --
+
+    @rule(key=KEYS, value=VALUES)
+    def set(self, key: str, value: str) -> None:
+        text = code("db.set", key, value)
+        got = self.call(text, lambda: self.db.set(key, value))
+        self.check(got, None, text, "set returns None")
+        self.model.set(key, value)
+
+    @rule(key=KEYS)
+    def get(self, key: str) -> None:
+        text = code("db.get", key)
+        got = self.call(text, lambda: self.db.get(key))
+        self.check(got, self.model.get(key), text, "get returns the value stored under the key, or None when it is missing")
+
+    @rule(key=KEYS)
+    def delete(self, key: str) -> None:
+        text = code("db.delete", key)
+        got = self.call(text, lambda: self.db.delete(key))
+        self.check(got, self.model.delete(key), text, "delete returns True if the key was present, False otherwise")
+
+    @rule(key=KEYS)
+    def contains(self, key: str) -> None:
+        text = f"{key!r} in db"
+        got = self.call(text, lambda: key in self.db)
+        self.check(got, self.model.live(key) is not None, text, "`in` is True exactly for the keys present")
+
+    @rule()
+    def length(self) -> None:
+        got = self.call("len(db)", lambda: len(self.db))
+        self.check(got, len(self.model.keys()), "len(db)", "len is the number of keys present")
+
+    @rule(call=st.sampled_from(["set key", "set value", "get", "delete", "in"]), bad=NON_STR, key=KEYS)
+    def call_with_a_non_str_argument(self, call: str, bad: Any, key: str) -> None:
+        db = self.db
+        run, text = {
+            "set key": (lambda: db.set(bad, "v"), code("db.set", bad, "v")),
+            "set value": (lambda: db.set(key, bad), code("db.set", key, bad)),
+            "get": (lambda: db.get(bad), code("db.get", bad)),
+            "delete": (lambda: db.delete(bad), code("db.delete", bad)),
+            "in": (lambda: bad in db, f"{bad!r} in db"),
+        }[call]
+        self.check_raises(TypeError, text, run,
+                          "keys and values are str; anything else raises TypeError and changes nothing")
+
+
+class Stage2Machine(Stage1Machine):
+    """Stage 1's calls plus expiry, on a fake clock that the machine advances."""
+
+    def setup_lines(self) -> list[str]:
+        return [
+            "from katas.inmemory_db import InMemoryDB",
+            "from stages.support.inmemory_db import FakeClock",
+            f"clock = FakeClock({START!r})",
+            "db = InMemoryDB(clock=clock)",
+        ]
+
+    def make_db(self) -> Any:
+        return self.solution(clock=self.clock)
+
+    @rule(key=KEYS, value=VALUES, ttl=TTLS)
+    def set_with_ttl(self, key: str, value: str, ttl: float) -> None:
+        text = code("db.set", key, value, ttl=ttl)
+        got = self.call(text, lambda: self.db.set(key, value, ttl=ttl))
+        self.check(got, None, text, "set returns None")
+        self.model.set(key, value, ttl)
+
+    @rule(key=KEYS, ttl=TTLS)
+    def expire(self, key: str, ttl: float) -> None:
+        text = code("db.expire", key, ttl)
+        got = self.call(text, lambda: self.db.expire(key, ttl))
+        self.check(got, self.model.expire(key, ttl), text,
+                   "expire returns True for a live key (and sets its new expiry), False for a missing or expired one")
+
+    @rule(key=KEYS)
+    def persist(self, key: str) -> None:
+        text = code("db.persist", key)
+        got = self.call(text, lambda: self.db.persist(key))
+        self.check(got, self.model.persist(key), text,
+                   "persist returns True if the live key had an expiry (and removes it), False otherwise")
+
+    @rule(key=KEYS)
+    def ttl(self, key: str) -> None:
+        text = code("db.ttl", key)
+        if self.model.live(key) is None:
+            self.check_raises(KeyError, text, lambda: self.db.ttl(key),
+                              "ttl raises KeyError for a missing or expired key")
+            return
+        expected = self.model.ttl(key)
+        got = self.call(text, lambda: self.db.ttl(key))
+        self.check(got, expected, text,
+                   "ttl is the remaining seconds (a float) for a key with an expiry, None for a key without one")
+
+    @rule()
+    def purge_expired(self) -> None:
+        least, most = self.model.purge()
+        checked = not self.model.depth
+        got = self.call("db.purge_expired()", self.db.purge_expired)
+        if checked and not (isinstance(got, int) and least <= got <= most):
+            expected = str(least) if least == most else f"between {least} and {most}"
+            self.fail(
+                f"db.purge_expired() returned {got!r}; expected {expected}: purge_expired removes every"
+                " expired entry and returns how many it removed (exact when no other call came"
+                " between the expiries and the purge)"
+            )
+
+    @rule(seconds=STEPS)
+    def advance_clock(self, seconds: float) -> None:
+        self.log.note(f"clock.advance({seconds!r})")
+        self.clock.advance(seconds)
+
+    @precondition(lambda self: self.model.next_deadline() is not None)
+    @rule()
+    def advance_clock_to_next_deadline(self) -> None:
+        seconds = self.model.next_deadline() - self.clock.now
+        self.log.note(f"clock.advance({seconds!r})  # exactly to the next deadline")
+        self.clock.advance(seconds)
+
+    @rule(key=KEYS, value=VALUES, bad=INVALID_TTLS, call=st.sampled_from(["set", "expire"]))
+    def call_with_an_invalid_ttl(self, key: str, value: str, bad: tuple, call: str) -> None:
+        ttl, error = bad
+        if call == "set":
+            text, run = code("db.set", key, value, ttl=ttl), lambda: self.db.set(key, value, ttl=ttl)
+        else:
+            text, run = code("db.expire", key, ttl), lambda: self.db.expire(key, ttl)
+        self.check_raises(error, text, run,
+                          "ttl must be an int or float (not bool), greater than zero and finite;"
+                          " otherwise the call raises and changes nothing")
+
+
+class Stage3Machine(Stage2Machine):
+    """Stage 2's calls plus nested transactions."""
+
+    def setup_lines(self) -> list[str]:
+        lines = super().setup_lines()
+        lines[1] = "from stages.support.inmemory_db import Boom, FakeClock"
+        return lines
+
+    @precondition(lambda self: self.model.depth < MAX_DEPTH)
+    @rule()
+    def begin(self) -> None:
+        self.call("db.begin()", self.db.begin)
+        self.model.begin()
+        self.check_depth()
+
+    @precondition(lambda self: self.model.depth > 0)
+    @rule()
+    def commit(self) -> None:
+        self.call("db.commit()", self.db.commit)
+        self.model.commit()
+        self.check_depth()
+
+    @precondition(lambda self: self.model.depth > 0)
+    @rule()
+    def rollback(self) -> None:
+        self.call("db.rollback()", self.db.rollback)
+        self.model.rollback()
+        self.check_depth()
+
+    @precondition(lambda self: self.model.depth == 0)
+    @rule(method=st.sampled_from(["commit", "rollback"]))
+    def close_without_transaction(self, method: str) -> None:
+        self.check_raises(RuntimeError, f"db.{method}()", getattr(self.db, method),
+                          f"{method}() with no open transaction raises RuntimeError and changes nothing")
+
+    @precondition(lambda self: self.model.depth < MAX_DEPTH)
+    @rule(key=KEYS, value=VALUES, other=KEYS, fails=st.booleans())
+    def transaction(self, key: str, value: str, other: str, fails: bool) -> None:
+        """``with db.transaction() as t: t.set(key, value); t.delete(other)`` (then maybe raise)."""
+        block = ["with db.transaction() as t:", f"    t.set({key!r}, {value!r})", f"    t.delete({other!r})"]
+        if fails:
+            block = ["try:"] + [f"    {line}" for line in block] + ["        raise Boom()", "except Boom:", "    pass"]
+        lines = block
+        for line in lines:
+            self.log.note(line)
+        self.model.last_call = self.clock.now
+        text = "; ".join(line.strip() for line in lines)
+        try:
+            with self.db.transaction() as t:
+                t.set(key, value)
+                t.delete(other)
+                if fails:
+                    raise Boom()
+        except Boom:
+            if not fails:
+                raise
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            self.fail(f"`{text}` raised {type(exc).__name__}: {exc}; expected no exception")
+        else:
+            if fails:
+                self.fail(f"`{text}` swallowed the exception; the exception of the block propagates")
+        self.model.begin()
+        self.model.set(key, value)
+        self.model.delete(other)
+        if fails:
+            self.model.rollback()
+        else:
+            self.model.commit()
+        self.check_depth()
+
+    def check_depth(self) -> None:
+        got = self.call("db.depth", lambda: self.db.depth)
+        self.check(got, self.model.depth, "db.depth", "depth is the number of open transactions")
+
+
+class Stage4Machine(Stage3Machine):
+    """Stage 3's calls plus prefix scans."""
+
+    @rule(
+        prefix=st.text(alphabet="ab", max_size=2),
+        start_after=st.none() | KEYS,
+        limit=st.none() | st.integers(0, 4),
+    )
+    def scan(self, prefix: str, start_after: str | None, limit: int | None) -> None:
+        text = code("db.scan", prefix, start_after=start_after, limit=limit)
+        got = self.call(text, lambda: self.db.scan(prefix, start_after=start_after, limit=limit))
+        expected = self.model.scan(prefix, start_after, limit)
+        if not (isinstance(got, list) and got == expected and all(type(p) is tuple for p in got)):
+            self.fail(
+                f"{text} returned {got!r}; expected {expected!r}: scan lists (key, value) for the live"
+                " keys of the innermost view that start with prefix, in ascending key order, only keys"
+                " strictly greater than start_after, at most limit pairs"
+            )
+
+
+def run_machine(machine: type[Stage1Machine], solution: type, steps: int) -> None:
+    """Run ``machine`` against ``solution``; the active hypothesis profile sets the examples."""
+    bound = type(machine.__name__, (machine,), {"solution": solution})
+    run_state_machine_as_test(
+        bound, settings=settings(stateful_step_count=steps, report_multiple_bugs=False)
+    )

@@ -1,0 +1,254 @@
+"""The zoo proves the inmemory_db suites: every buggy solution is caught at its stage.
+
+Each entry ``tests/zoo/inmemory_db/s<N>_<bug>.py`` is a complete solution
+that is correct up to stage N-1 and breaks one line of the contract that
+stage N introduces. It is run exactly as a grader runs a solution (``pytest
+stages/stageN --kata inmemory_db --solution ...`` in a fresh process); stages
+1..N-1 must pass and stage N must fail.
+
+The inmemory_db contract asks for no thread safety, so the zoo has no race
+entries. But some bugs are found only by a stage's model test (a hypothesis
+state machine), whose random search may or may not stumble on them: for an
+entry caught by nothing else, one run is not proof. Every run therefore uses
+a fixed hypothesis seed (reproducible, and independent of the example
+database that earlier runs left in ``.hypothesis/``), and an entry that only
+a model test caught is rerun through those tests with more seeds: every seed
+must catch it.
+
+The entries' runs are independent processes, so they are started together,
+two per core, when the module's first test asks for its result.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.support import (
+    REPO,
+    ZOO,
+    StageRun,
+    expected_stage,
+    run_stages,
+    solution_from_file,
+    zoo_entries,
+)
+
+KATA = "inmemory_db"
+ENTRIES = zoo_entries(KATA)
+# Longest runs first (a stage 4 entry runs all four stages), so the pool's last
+# runs are short ones and no core idles at the end; the tests that wait for the
+# runs go in the same order, so none waits for long.
+RUN_ORDER = sorted(ENTRIES, key=expected_stage, reverse=True)
+STAGES = (1, 2, 3, 4)
+MIN_ENTRIES = 25
+MIN_PER_STAGE = 5
+# Seed of every entry's main run; the seeds an entry caught only by a model test
+# must also be caught with (so it is caught with each of 1 + len(MORE_SEEDS)).
+SEED = 0
+MORE_SEEDS = (1, 2, 3, 4)
+# The stage suites' model tests (hypothesis state machines): their catches depend
+# on the seed. Every other test of the suites runs the same calls whatever the seed.
+MODEL_TEST = re.compile(r"::test_\w*_an?_model(\[|$)")
+# The tests below wait for runs of the whole zoo that share the machine's cores;
+# each run has its own time limit, so this only backs up pytest's 60 s per test.
+WAIT = pytest.mark.timeout(1200)
+# Only the standard library and sortedcontainers: an entry must run anywhere the
+# suites run, and must not lean on the project's own code.
+ALLOWED_IMPORTS = {
+    "contextlib", "fnmatch", "heapq", "itertools", "math", "re", "sys", "time",
+    "sortedcontainers",
+}
+
+
+# One process reruns the model tests that caught an entry once per seed, each
+# time a fresh pytest session that keeps only those tests (later stages run
+# alone: the earlier ones already passed in the entry's main run). A session
+# counts as caught when any of the tests fails.
+SEED_DRIVER = textwrap.dedent(
+    """
+    import json, sys
+    import pytest
+
+    solution, seeds, wanted = sys.argv[1], json.loads(sys.argv[2]), set(json.loads(sys.argv[3]))
+    files = sorted({nodeid.split("::")[0] for nodeid in wanted})
+
+    class KeepOnly:
+        @pytest.hookimpl(trylast=True)
+        def pytest_collection_modifyitems(self, config, items):
+            dropped = [item for item in items if item.nodeid not in wanted]
+            items[:] = [item for item in items if item.nodeid in wanted]
+            config.hook.pytest_deselected(items=dropped)
+
+    codes = {}
+    for seed in seeds:
+        codes[seed] = int(pytest.main(
+            [*files, "--kata", "inmemory_db", "--solution", solution, "-q",
+             "-p", "no:cacheprovider", "--no-header", f"--hypothesis-seed={seed}"],
+            plugins=[KeepOnly()],
+        ))
+    print("CODES " + json.dumps(codes))
+    """
+)
+
+
+@dataclass
+class SeedRuns:
+    """The model tests that alone caught an entry, rerun with MORE_SEEDS."""
+
+    tests: list[str]
+    codes: dict[int, int]  # seed -> pytest exit code (1: a test failed, so caught)
+    output: str
+
+    def missed(self) -> list[int]:
+        return [seed for seed in MORE_SEEDS if self.codes.get(seed) != 1]
+
+
+def _workers() -> int:
+    return max(1, min(4, 2 * (os.cpu_count() or 1)))
+
+
+class ZooRuns:
+    """Every entry's staged run, started at once on a small pool of processes."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.pool = ThreadPoolExecutor(max_workers=_workers())
+        # Each entry's seed reruns (if any) follow its main run in the same task,
+        # so a test waits for its own entry only.
+        self.runs: dict[str, Future[tuple[StageRun, SeedRuns | None]]] = {
+            entry.stem: self.pool.submit(self._run, entry) for entry in RUN_ORDER
+        }
+
+    def _run(self, entry: Path) -> tuple[StageRun, SeedRuns | None]:
+        where = self.tmp / entry.stem
+        where.mkdir()
+        solution = solution_from_file(entry, KATA, where)
+        run = run_stages(
+            KATA, expected_stage(entry), solution, where, f"--hypothesis-seed={SEED}"
+        )
+        return run, self._more_seeds(entry, run, solution)
+
+    def _more_seeds(self, entry: Path, run: StageRun, solution: Path) -> SeedRuns | None:
+        """Rerun the model tests with MORE_SEEDS if only model tests caught ``entry``."""
+        failures = run.stages(KATA).get(expected_stage(entry), {}).get("failures", [])
+        tests = [f["test"] for f in failures]
+        if not tests or not all(MODEL_TEST.search(test) for test in tests):
+            return None
+        proc = subprocess.run(
+            [sys.executable, "-c", SEED_DRIVER, str(solution), json.dumps(MORE_SEEDS),
+             json.dumps(tests)],
+            cwd=REPO, capture_output=True, text=True, timeout=600,
+            env=dict(os.environ, DOJO_STATE_DIR=str(self.tmp / entry.stem / "seeds-state")),
+        )
+        lines = [line for line in proc.stdout.splitlines() if line.startswith("CODES ")]
+        codes = {int(k): v for k, v in json.loads(lines[-1][6:]).items()} if lines else {}
+        return SeedRuns(tests, codes, (proc.stdout + proc.stderr)[-4000:])
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="module")
+def zoo(tmp_path_factory: pytest.TempPathFactory):
+    runs = ZooRuns(tmp_path_factory.mktemp("zoo"))
+    yield runs
+    runs.close()
+
+
+def _docstring(entry: Path) -> list[str]:
+    doc = ast.get_docstring(ast.parse(entry.read_text(encoding="utf-8"))) or ""
+    return doc.splitlines()
+
+
+def _imports(entry: Path) -> set[str]:
+    tree = ast.parse(entry.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." if node.level else (node.module or "").split(".")[0])
+    return found
+
+
+def test_the_zoo_has_enough_entries_for_every_stage():
+    per_stage = {stage: sum(expected_stage(e) == stage for e in ENTRIES) for stage in STAGES}
+    assert len(ENTRIES) >= MIN_ENTRIES, (
+        f"tests/zoo/{KATA}/ holds {len(ENTRIES)} buggy solutions; the zoo needs at least {MIN_ENTRIES}"
+    )
+    thin = {stage: n for stage, n in per_stage.items() if n < MIN_PER_STAGE}
+    assert not thin, (
+        f"tests/zoo/{KATA}/: stages with fewer than {MIN_PER_STAGE} entries: {thin}"
+        f" (entries per stage: {per_stage})"
+    )
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.stem)
+def test_every_entry_names_its_bug_and_the_contract_line_it_breaks(entry):
+    lines = _docstring(entry)
+    assert len(lines) >= 2 and lines[0].startswith("Bug: ") and lines[1].startswith("Breaks ("), (
+        f"{entry.relative_to(REPO)}: the docstring must start with 'Bug: <the bug>' and"
+        f" 'Breaks (stage N): <the contract line>'; it starts with {lines[:2]!r}"
+    )
+    assert f"(stage {expected_stage(entry)})" in lines[1], (
+        f"{entry.relative_to(REPO)}: the file name says stage {expected_stage(entry)},"
+        f" the docstring says {lines[1]!r}"
+    )
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.stem)
+def test_every_entry_is_self_contained(entry):
+    extra = _imports(entry) - ALLOWED_IMPORTS
+    assert not extra, (
+        f"{entry.relative_to(REPO)} imports {sorted(extra)}; a zoo entry is one file using"
+        f" only {sorted(ALLOWED_IMPORTS)}"
+    )
+
+
+def test_the_readme_lists_every_entry():
+    readme = (ZOO / KATA / "README.md").read_text(encoding="utf-8")
+    missing = [e.stem for e in ENTRIES if f"`{e.stem}`" not in readme]
+    assert not missing, f"tests/zoo/{KATA}/README.md does not list: {', '.join(missing)}"
+
+
+@WAIT
+@pytest.mark.parametrize("entry", RUN_ORDER, ids=lambda e: e.stem)
+def test_each_entry_passes_the_stages_before_its_own_and_fails_its_own(zoo, entry):
+    stage = expected_stage(entry)
+    run, seeds = zoo.runs[entry.stem].result()
+    statuses = {s: run.status(KATA, s) for s in range(1, stage + 1)}
+    wanted = {s: "passed" for s in range(1, stage)} | {stage: "failed"}
+    where = f"{entry.relative_to(REPO)} ({_docstring(entry)[0]})"
+    if statuses != wanted:
+        failures = [
+            f"  stage {s}: {f['test']}: {f['message']}"
+            for s, v in sorted(run.stages(KATA).items())
+            for f in v.get("failures", [])
+        ]
+        pytest.fail(
+            f"{where}\nexpected stage statuses {wanted}, got {statuses}"
+            f" (caught at stage {run.caught_at(KATA)})\n"
+            + ("failures:\n" + "\n".join(failures[:20]) + "\n" if failures else "")
+            + f"--- end of the run's output ---\n{run.explain()}",
+            pytrace=False,
+        )
+    if seeds is not None and seeds.missed():
+        pytest.fail(
+            f"{where}\nat stage {stage} only the model test(s) {', '.join(seeds.tests)} caught it"
+            f" (with --hypothesis-seed={SEED}), and they missed it with --hypothesis-seed="
+            f"{', '.join(map(str, seeds.missed()))} (exit codes by seed: {seeds.codes}):"
+            f" its catch depends on luck; the stage needs a test that catches it every time\n"
+            f"--- end of the reruns' output ---\n{seeds.output}",
+            pytrace=False,
+        )

@@ -1,0 +1,244 @@
+"""The zoo proves the lru_cache suites: every buggy solution is caught at its stage.
+
+Each entry ``tests/zoo/lru_cache/s<N>_<bug>.py`` is a complete solution that
+is correct up to stage N-1 and breaks one line of the contract that stage N
+introduces. It is run exactly as a grader runs a solution (``pytest
+stages/stageN --kata lru_cache --solution ...`` in a fresh process); stages
+1..N-1 must pass and stage N must fail.
+
+A race shows only when threads switch at the wrong line, so for the entries
+whose bug is a race, one run is not proof: the stage 4 tests that caught the
+entry are run 20 more times, and every run must catch it again.
+
+The entries' runs are independent processes, so they are started together
+(one per core, plus one) when the module's first test asks for its result.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from tests.support import (
+    REPO,
+    ZOO,
+    StageRun,
+    expected_stage,
+    run_stages,
+    solution_from_file,
+    zoo_entries,
+)
+
+KATA = "lru_cache"
+ENTRIES = zoo_entries(KATA)
+STAGES = (1, 2, 3, 4)
+MIN_ENTRIES = 25
+MIN_PER_STAGE = 5
+
+# Entries whose bug only shows when threads interleave at the wrong moment.
+RACES = (
+    "s4_no_lock",
+    "s4_get_without_lock",
+    "s4_delete_without_lock",
+    "s4_items_and_snapshot_without_lock",
+    "s4_to_bytes_without_lock",
+    "s4_update_reads_then_writes",
+    "s4_get_or_set_not_single_flight",
+)
+REPEATS = 20
+RUN_TIMEOUT = 600  # seconds for one entry's run, or for its repeats
+# The tests below wait for runs of the whole zoo that share the machine's cores;
+# each run has its own time limit, so this only backs up pytest's 60 s per test.
+WAIT = pytest.mark.timeout(1200)
+
+# One process runs the tests that caught a race entry REPEATS times, each time a
+# fresh pytest session that keeps only those tests (later stages run alone: the
+# earlier ones already passed in the entry's main run). A session counts as
+# caught when any of the tests fails; -x stops it at the first failure.
+REPEAT_DRIVER = textwrap.dedent(
+    """
+    import json, sys
+    import pytest
+
+    solution, runs, wanted = sys.argv[1], int(sys.argv[2]), set(json.loads(sys.argv[3]))
+    files = sorted({nodeid.split("::")[0] for nodeid in wanted})
+
+    class KeepOnly:
+        @pytest.hookimpl(trylast=True)
+        def pytest_collection_modifyitems(self, config, items):
+            dropped = [item for item in items if item.nodeid not in wanted]
+            items[:] = [item for item in items if item.nodeid in wanted]
+            config.hook.pytest_deselected(items=dropped)
+
+    codes = []
+    for _ in range(runs):
+        codes.append(int(pytest.main(
+            [*files, "--kata", "lru_cache", "--solution", solution, "-x", "-q",
+             "-p", "no:cacheprovider", "--no-header", "--tb=line"],
+            plugins=[KeepOnly()],
+        )))
+    print("CODES " + json.dumps(codes))
+    """
+)
+
+
+def _workers() -> int:
+    """One process per core and one more to cover their start-up; timing checks are ratios."""
+    return (os.cpu_count() or 1) + 1
+
+
+class ZooRuns:
+    """The entries' staged runs, started at once on a small pool of processes."""
+
+    def __init__(self, tmp: Path, entries: list[Path], races: list[str]) -> None:
+        self.tmp = tmp
+        self.pool = ThreadPoolExecutor(max_workers=_workers())
+        self.runs: dict[str, Future] = {}
+        self.repeats: dict[str, Future] = {}
+        self.solutions: dict[str, Path] = {}
+        # In the order the tests below ask for them; the repeats last.
+        by_name = {entry.stem: entry for entry in ENTRIES}
+        for entry in sorted(set(entries) | {by_name[n] for n in races if n in by_name}):
+            self.runs[entry.stem] = self.pool.submit(self._run, entry)
+        for name in races:
+            if name in self.runs:
+                self.repeats[name] = self.pool.submit(self._repeat, name)
+
+    def _run(self, entry: Path) -> StageRun:
+        where = self.tmp / entry.stem
+        where.mkdir()
+        solution = self.solutions[entry.stem] = solution_from_file(entry, KATA, where)
+        try:
+            return run_stages(KATA, expected_stage(entry), solution, where, timeout=RUN_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            return StageRun(-1, f"the run did not finish within {RUN_TIMEOUT} s", {})
+
+    def _repeat(self, name: str) -> tuple[list[int], list[str], str]:
+        run = self.runs[name].result()
+        wanted = [f["test"] for f in run.stages(KATA).get(4, {}).get("failures", [])]
+        if not wanted:
+            return [], [], "the main run did not catch it at stage 4"
+        solution = self.solutions[name]
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", REPEAT_DRIVER, str(solution), str(REPEATS), json.dumps(wanted)],
+                cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                env=dict(os.environ, DOJO_STATE_DIR=str(self.tmp / name / "repeat-state")),
+            )
+        except subprocess.TimeoutExpired:
+            return [], wanted, f"the {REPEATS} runs did not finish within {RUN_TIMEOUT} s"
+        codes_line = [line for line in proc.stdout.splitlines() if line.startswith("CODES ")]
+        codes = json.loads(codes_line[-1][6:]) if codes_line else []
+        return codes, wanted, (proc.stdout + proc.stderr)[-4000:]
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+@pytest.fixture(scope="module")
+def zoo(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    # Run only what the selected tests ask for (all of it, unless -k narrows the run).
+    params = [
+        item.callspec.params
+        for item in request.session.items
+        if item.module is request.module and "zoo" in item.fixturenames
+    ]
+    entries = [p["entry"] for p in params if "entry" in p]
+    races = [p["name"] for p in params if "name" in p]
+    tmp = tmp_path_factory.mktemp("zoo")
+    with pytest.MonkeyPatch.context() as env:
+        # Each run starts a fresh pytest, which rewrites the asserts of every module
+        # it imports (hypothesis's included) unless it may cache them: let the runs
+        # share one bytecode cache outside the repository (about 0.8 s less per run).
+        env.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+        env.setenv("PYTHONPYCACHEPREFIX", str(tmp / "pycache"))
+        runs = ZooRuns(tmp, entries, races)
+        yield runs
+        runs.close()
+
+
+def _docstring(entry: Path) -> list[str]:
+    doc = ast.get_docstring(ast.parse(entry.read_text(encoding="utf-8"))) or ""
+    return doc.splitlines()
+
+
+def test_the_zoo_has_enough_entries_for_every_stage():
+    per_stage = {stage: sum(expected_stage(e) == stage for e in ENTRIES) for stage in STAGES}
+    assert len(ENTRIES) >= MIN_ENTRIES, (
+        f"tests/zoo/{KATA}/ holds {len(ENTRIES)} buggy solutions; the zoo needs at least {MIN_ENTRIES}"
+    )
+    thin = {stage: n for stage, n in per_stage.items() if n < MIN_PER_STAGE}
+    assert not thin, (
+        f"tests/zoo/{KATA}/: stages with fewer than {MIN_PER_STAGE} entries: {thin}"
+        f" (entries per stage: {per_stage})"
+    )
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.stem)
+def test_every_entry_names_its_bug_and_the_contract_line_it_breaks(entry):
+    lines = _docstring(entry)
+    assert len(lines) >= 2 and lines[0].startswith("Bug: ") and lines[1].startswith("Breaks ("), (
+        f"{entry.relative_to(REPO)}: the docstring must start with 'Bug: <the bug>' and"
+        f" 'Breaks (stage N): <the contract line>'; it starts with {lines[:2]!r}"
+    )
+    assert f"(stage {expected_stage(entry)})" in lines[1], (
+        f"{entry.relative_to(REPO)}: the file name says stage {expected_stage(entry)},"
+        f" the docstring says {lines[1]!r}"
+    )
+
+
+def test_the_readme_lists_every_entry():
+    readme = (ZOO / KATA / "README.md").read_text(encoding="utf-8")
+    missing = [e.stem for e in ENTRIES if f"`{e.stem}`" not in readme]
+    assert not missing, f"tests/zoo/{KATA}/README.md does not list: {', '.join(missing)}"
+
+
+def test_every_race_entry_exists():
+    missing = [name for name in RACES if not (ZOO / KATA / f"{name}.py").is_file()]
+    assert not missing, f"RACES names entries that are not in the zoo: {missing}"
+
+
+@WAIT
+@pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.stem)
+def test_each_entry_passes_the_stages_before_its_own_and_fails_its_own(zoo, entry):
+    stage = expected_stage(entry)
+    run = zoo.runs[entry.stem].result()
+    statuses = {s: run.status(KATA, s) for s in range(1, stage + 1)}
+    wanted = {s: "passed" for s in range(1, stage)} | {stage: "failed"}
+    where = f"{entry.relative_to(REPO)} ({_docstring(entry)[0]})"
+    if statuses != wanted:
+        failures = [
+            f"  stage {s}: {f['test']}: {f['message']}"
+            for s, v in sorted(run.stages(KATA).items())
+            for f in v.get("failures", [])
+        ]
+        pytest.fail(
+            f"{where}\nexpected stage statuses {wanted}, got {statuses}"
+            f" (caught at stage {run.caught_at(KATA)})\n"
+            + ("failures:\n" + "\n".join(failures[:20]) + "\n" if failures else "")
+            + f"--- end of the run's output ---\n{run.explain()}",
+            pytrace=False,
+        )
+
+
+@WAIT
+@pytest.mark.parametrize("name", RACES)
+def test_each_race_entry_is_caught_in_every_one_of_twenty_runs(zoo, name):
+    if name not in zoo.repeats:
+        pytest.fail(f"{name} is listed in RACES but is not in the zoo", pytrace=False)
+    codes, wanted, output = zoo.repeats[name].result()
+    assert wanted, f"{name}: {output}"
+    caught = sum(code == 1 for code in codes)
+    assert len(codes) == REPEATS and caught == REPEATS, (
+        f"{name}: the stage 4 tests that caught it ({', '.join(wanted)}) caught it in"
+        f" {caught} of {len(codes)} runs (exit codes {codes}); expected {REPEATS} of {REPEATS}\n"
+        f"--- end of the output ---\n{output}"
+    )

@@ -1,0 +1,128 @@
+"""Bug: expire() checks the raw dict instead of liveness: an expired key not yet purged gets a new deadline and comes back.
+Breaks (stage 2): 'An expired key is missing for every call: ... delete and expire return False.'
+"""
+
+import heapq
+import math
+import sys
+import time
+
+
+def _check_key(key):
+    if not isinstance(key, str):
+        raise TypeError(f"key must be a str, not {type(key).__name__}")
+
+
+def _check_value(value):
+    if not isinstance(value, str):
+        raise TypeError(f"value must be a str, not {type(value).__name__}")
+
+
+def _check_ttl(ttl):
+    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+        raise TypeError(f"ttl must be an int or a float, not {type(ttl).__name__}")
+    if not 0 < ttl < math.inf:
+        raise ValueError(f"ttl must be positive and finite, not {ttl!r}")
+    return float(min(ttl, sys.float_info.max))
+
+
+class InMemoryDB:
+    """Records (value, deadline) in a dict, and a heap of (deadline, key)
+    so that purge_expired() only looks at the keys that are due."""
+
+    def __init__(self, clock=time.monotonic):
+        self._clock = clock
+        self._records = {}
+        self._heap = []
+
+    def set(self, key, value, ttl=None):
+        _check_key(key)
+        _check_value(value)
+        deadline = None
+        if ttl is not None:
+            deadline = self._clock() + _check_ttl(ttl)
+        self._store(key, (value, deadline))
+
+    def get(self, key):
+        _check_key(key)
+        record = self._lookup(key)
+        return None if record is None else record[0]
+
+    def delete(self, key):
+        _check_key(key)
+        if self._lookup(key) is None:
+            return False
+        del self._records[key]
+        return True
+
+    def expire(self, key, ttl):
+        _check_key(key)
+        seconds = _check_ttl(ttl)
+        record = self._records.get(key)
+        if record is None:
+            return False
+        self._store(key, (record[0], self._clock() + seconds))
+        return True
+
+    def persist(self, key):
+        _check_key(key)
+        record = self._lookup(key)
+        if record is None or record[1] is None:
+            return False
+        self._store(key, (record[0], None))
+        return True
+
+    def ttl(self, key):
+        _check_key(key)
+        now = self._clock()
+        record = self._lookup(key, now)
+        if record is None:
+            raise KeyError(key)
+        if record[1] is None:
+            return None
+        return record[1] - now
+
+    def purge_expired(self):
+        return self._purge(self._clock())
+
+    def __contains__(self, key):
+        _check_key(key)
+        return self._lookup(key) is not None
+
+    def __len__(self):
+        self._purge(self._clock())
+        return len(self._records)
+
+    # -- storage ----------------------------------------------------------
+
+    def _lookup(self, key, now=None):
+        """The live record of ``key``, or None (an expired one is dropped)."""
+        record = self._records.get(key)
+        if record is None:
+            return None
+        if record[1] is not None:
+            if now is None:
+                now = self._clock()
+            if now >= record[1]:
+                del self._records[key]
+                return None
+        return record
+
+    def _store(self, key, record):
+        self._records[key] = record
+        if record[1] is not None:
+            heapq.heappush(self._heap, (record[1], key))
+            if len(self._heap) > 2 * len(self._records) + 64:
+                self._heap = [(r[1], k) for k, r in self._records.items() if r[1] is not None]
+                heapq.heapify(self._heap)
+
+    def _purge(self, now):
+        removed = 0
+        heap = self._heap
+        while heap and heap[0][0] <= now:
+            deadline, key = heapq.heappop(heap)
+            record = self._records.get(key)
+            if record is not None and record[1] == deadline:
+                del self._records[key]
+                removed += 1
+        return removed

@@ -1,0 +1,28 @@
+"""The reference solutions of every stage, imported side by side in one process.
+
+Each stage's folder uses the same package name, so each is imported under
+the harness's private name (``dojo.loader.load_solution``), which replaces
+the previous stage's modules in ``sys.modules``; the class objects we keep
+still hold their own modules, so all four stages can run interleaved.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dojo.catalog import load_catalog
+from dojo.loader import load_solution
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def reference_classes(kata_name: str) -> dict[int, type]:
+    """``{stage: class}`` for each stage whose reference exists and imports."""
+    kata = load_catalog(REPO).get(kata_name)
+    found = {}
+    for stage in kata.stages:
+        loaded = load_solution(kata, REPO / "reference" / f"stage{stage}")
+        if loaded.cls is None:
+            raise RuntimeError(f"reference/stage{stage}/{kata_name}: {loaded.problem}")
+        found[stage] = loaded.cls
+    return found

@@ -1,0 +1,103 @@
+"""The suites' own speed: wall time of ``pytest stages/stageN`` with the reference.
+
+Each run is what a learner types (``pytest stages/stageN --kata K``, which
+also runs stages 1..N-1 first) with ``--solution reference``, in a fresh
+process, in the default (``dojo``) profile and in the ``grade`` profile;
+then the full grade: both katas, every stage, ``grade`` profile, one run.
+Wall time is what the targets name; the CPU time of the pytest process is
+shown beside it, because on a shared machine wall time also counts the
+time spent waiting for a core.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.references import REPO
+from dojo.catalog import load_catalog
+
+PROFILES = ("default", "grade")
+
+
+@dataclass
+class SuiteRun:
+    """One timed pytest run."""
+
+    label: str
+    katas: tuple[str, ...]
+    stage: int
+    profile: str
+    wall: float
+    cpu: float
+    status: str  # "passed", "failed (3 of 120)", "no suite yet", ...
+
+    def as_json(self) -> dict:
+        return dict(self.__dict__, katas=list(self.katas))
+
+
+def _has_suite(kata: str, stage: int) -> bool:
+    return (REPO / "stages" / f"stage{stage}" / f"test_{kata}.py").is_file()
+
+
+def time_run(katas: tuple[str, ...], stage: int, profile: str, label: str) -> SuiteRun:
+    """Run ``pytest stages/stage<stage>`` for ``katas`` with the reference; time it."""
+    with tempfile.TemporaryDirectory(prefix="dojo-bench-") as tmp:
+        report = Path(tmp) / "results.json"
+        command = [sys.executable, "-m", "pytest", f"stages/stage{stage}", "--solution", "reference",
+                   "--dojo-json", str(report), "-p", "no:cacheprovider", "-q"]
+        for kata in katas:
+            command += ["--kata", kata]
+        if profile != "default":
+            command += ["--hypothesis-profile", profile]
+        env = dict(os.environ, DOJO_STATE_DIR=str(Path(tmp) / "state"))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        status = _status(report, katas, stage, proc)
+    return SuiteRun(label, katas, stage, profile, wall, cpu, status)
+
+
+def _status(report: Path, katas, stage, proc) -> str:
+    try:
+        results = json.loads(report.read_text())
+    except (OSError, ValueError):
+        return f"no results (exit {proc.returncode})"
+    total = failed = 0
+    for kata in katas:
+        for outcome in results.get("katas", {}).get(kata, {}).get("stages", {}).values():
+            total += outcome.get("total", 0)
+            failed += outcome.get("failed", 0)
+    return f"failed ({failed} of {total})" if failed else f"passed ({total} tests)"
+
+
+def run(quick: bool, progress=print) -> list[SuiteRun]:
+    """Every kata x stage x profile, then the full grade; ``quick``: stage 1 of the first kata."""
+    names = load_catalog(REPO).names()
+    stages = range(1, load_catalog(REPO).max_stage + 1)
+    plan = [((names[0],), 1, "default")] if quick else [
+        ((kata,), stage, profile) for profile in PROFILES for kata in names for stage in stages
+    ]
+    runs = []
+    for katas, stage, profile in plan:
+        label = f"{katas[0]} stage {stage}"
+        if not _has_suite(katas[0], stage):
+            runs.append(SuiteRun(label, katas, stage, profile, 0.0, 0.0, "no suite yet"))
+            continue
+        progress(f"suites: pytest stages/stage{stage} --kata {katas[0]}, {profile} profile")
+        runs.append(time_run(katas, stage, profile, label))
+    if not quick:
+        progress("suites: the full grade (every kata, every stage, grade profile)")
+        last = max(stages)
+        runs.append(time_run(tuple(names), last, "grade", "full grade, every kata"))
+    return runs

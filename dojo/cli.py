@@ -198,7 +198,7 @@ def watch(kata: str | None) -> None:
 def compare(kata: str, stage: int | None, no_bench: bool) -> None:
     """Your code beside the reference of a stage you passed, and a benchmark.
 
-    The benchmark runs the workload of bench/KATA.py on your code, the
+    The benchmark runs the workload of benchmarks/compare/KATA.py on your code, the
     reference and well-known libraries, in one process: ops/s and ratios.
     A stage you have not passed is refused (no spoilers).
 

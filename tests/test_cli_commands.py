@@ -198,7 +198,7 @@ def build_repo(root: Path) -> Path:
     _write(tally / "tasks" / "stage2.md", "# Stage 2\n\nadd(key, n=1) and total().\n")
     _write(tally / "tasks" / "stage3.md", "# Stage 3\n\nremove(key).\n")
     _write(tally / "hints.toml", HINTS)
-    _write(root / "bench" / "tally.py", BENCH)
+    _write(root / "benchmarks" / "compare" / "tally.py", BENCH)
     echo = root / "katas" / "echo"
     _write(echo / "echo.py", ECHO)
     _write(echo / "README.md", "# Echo\n")

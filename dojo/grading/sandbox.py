@@ -8,7 +8,7 @@ killed, and it is killed again once the child has exited, so no helper
 process it left behind outlives the grade. Output (stdout and stderr merged)
 is kept up to a cap: the first and the last half of it.
 
-Not contained (see docs/grading.md): a process that leaves the process group
+Not contained (see the README, for instructors): a process that leaves the process group
 (``setsid``), the network, the files the user running the grader can write.
 That is what the CI sandbox (a throwaway runner) is for.
 """

@@ -2,7 +2,7 @@
 
 No spoilers: the reference of a stage is shown only once the learner's code
 has passed it. The benchmark's workload and its peers (well-known libraries
-doing the same job) are the kata's own declaration, ``bench/<kata>.py`` (outside
+doing the same job) are the kata's own declaration, ``benchmarks/compare/<kata>.py`` (outside
 the learner's folder, which stage suites may scan, and never part of a diff):
 
 - ``make(cls)``: a fresh object of a solution's class, ready for the workload;
@@ -31,7 +31,7 @@ from dojo.learner import state
 from dojo.learner.workspace import FAILING, USAGE, Problem, Workspace
 from dojo.loader import load_solution
 
-BENCH_DIR = "bench"
+BENCH_DIR = Path("benchmarks") / "compare"
 REPEAT = 5
 BUDGET = 0.5  # seconds of repeats for the slowest subject, so a slow solution keeps the run short
 NOTHING_PASSED = ("no stage of {kata} has passed yet, so there is no reference to compare with "
@@ -146,7 +146,7 @@ def _measure_all(bench: ModuleType, factories: dict[str, object]) -> dict[str, t
 
 
 def benchmark(ws: Workspace, kata: Kata, stage: int) -> tuple[list[BenchRow], str, int]:
-    """The workload of ``bench/<kata>.py`` on yours, the reference and the peers."""
+    """The workload of ``benchmarks/compare/<kata>.py`` on yours, the reference and the peers."""
     try:
         bench = load_bench(ws, kata)
     except Exception as exc:  # noqa: BLE001

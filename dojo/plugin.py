@@ -285,7 +285,7 @@ def _results(run: DojoRun) -> dict:
     }
     return {
         "format": progress.STATE_FORMAT,
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
         "solution": str(run.solution_base),
         "katas": katas,
     }

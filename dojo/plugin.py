@@ -209,10 +209,15 @@ def solution_dir(request: pytest.FixtureRequest) -> Path:
     return run.load(address.kata).folder
 
 
+def _stage_test(item: pytest.Item) -> tuple[DojoRun, StageFile | None]:
+    """The run, and the suite address of ``item`` (None for a test outside stages/)."""
+    run = item.config.stash[RUN]
+    return run, run.files.get(item.nodeid)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    run = item.config.stash[RUN]
-    address = run.files.get(item.nodeid)
+    run, address = _stage_test(item)
     if address is None:
         return
     locked_by = run.lock_of(address)
@@ -222,8 +227,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_call(item: pytest.Item) -> None:
-    run = item.config.stash[RUN]
-    address = run.files.get(item.nodeid)
+    run, address = _stage_test(item)
     if address is None:
         return
     problem = run.load(address.kata).problem
@@ -234,8 +238,7 @@ def pytest_runtest_call(item: pytest.Item) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    run = item.config.stash[RUN]
-    address = run.files.get(item.nodeid)
+    run, address = _stage_test(item)
     if address is None:
         return report
     if report.failed and call.excinfo is not None and call.excinfo.errisinstance(NotImplementedError):

@@ -206,7 +206,8 @@ def test_hypothesis_profiles_dojo_by_default_and_grade_on_request(repo):
         """
     )
     result = repo.runpytest_subprocess("test_profile.py", "-s")
-    result.stdout.fnmatch_lines(["*PROFILE 100 False"])
+    # Derandomization is left to hypothesis: on for CI (CI set), off elsewhere.
+    result.stdout.fnmatch_lines(["*PROFILE 100 *"])
     result = repo.runpytest_subprocess("test_profile.py", "-s", "--hypothesis-profile", "grade")
     result.stdout.fnmatch_lines(["*PROFILE 300 True"])
 

@@ -122,7 +122,7 @@ def test_hostile_solution_report_renders_in_every_format(zoo, name):
     result = classroom.decode(classroom.encode(classroom.result(graded)))
     assert sum(t["score"] for t in result["tests"]) == graded.score
     text = markdown.to_markdown(graded)
-    assert f"| toy | " in text
+    assert "| toy | " in text
 
 
 def test_megabytes_of_output_pass_through_the_grader_without_harm(zoo):

@@ -516,7 +516,8 @@ def test_a_factory_may_call_the_cache_for_other_keys(solution):
     )
 
 
-def test_snapshots_taken_while_threads_write_load_and_are_consistent(solution, solution_dir, tmp_path):
+@pytest.mark.parametrize("seed, switching", ROUNDS, ids=[f"round {i + 1}" for i in range(len(ROUNDS))])
+def test_snapshots_taken_while_threads_write_load_and_are_consistent(solution, solution_dir, tmp_path, seed, switching):
     capacity, keys = 6, range(10)
     cache = solution(capacity)
     path = tmp_path / "cache.snapshot"
@@ -525,7 +526,7 @@ def test_snapshots_taken_while_threads_write_load_and_are_consistent(solution, s
         return isinstance(value, str) and value.startswith(f"{key}/")
 
     def writer(thread):
-        rng = random.Random(thread)
+        rng = random.Random(seed + thread)
         for i in range(80):
             key = rng.choice(keys)
             value = f"{key}/{thread}/{i}"
@@ -552,6 +553,8 @@ def test_snapshots_taken_while_threads_write_load_and_are_consistent(solution, s
         what="3 threads writing while one calls to_bytes() and save()",
         timeout=10,
         solution_dir=solution_dir,
+        seed=seed,
+        switch_probability=switching,
     )
     problems = []
     for n, data in enumerate(results[-1]):

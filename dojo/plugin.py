@@ -257,7 +257,11 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config):
     # last thing the learner reads before the final counts.
     yield
     run = config.stash[RUN]
-    runs = runs_for(run.catalog, run.tallies)
+    messages = {
+        where: [failure["message"] for failure in failures]
+        for where, failures in run.failures.items()
+    }
+    runs = runs_for(run.catalog, run.tallies, messages)
     if not runs:
         return
     terminalreporter.write_sep("=", "kata-dojo")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from dojo.catalog import Catalog, Kata
 
 PASSED, FAILED, LOCKED, SKIPPED, NOT_RUN = "passed", "failed", "locked", "skipped", "not run"
 LOCKED_REASON = "locked: stage {stage} of {kata} has failures"
+# How many distinct failure messages the report repeats under the stage to fix,
+# and how much of each: the full text is in pytest's output above.
+MESSAGES_SHOWN, MESSAGE_WIDTH = 3, 150
 
 
 @dataclass
@@ -54,6 +58,7 @@ class KataRun:
 
     kata: Kata
     stages: dict[int, StageTally] = field(default_factory=dict)
+    messages: dict[int, list[str]] = field(default_factory=dict)  # stage -> failure messages
 
     def first_failed(self) -> int | None:
         return next((s for s in sorted(self.stages) if self.stages[s].status == FAILED), None)
@@ -96,25 +101,53 @@ def next_step(run: KataRun, extra: str, root_display) -> str:
     return f"All {highest} stages pass. See how your design compares: dojo compare {kata.name}"
 
 
+def grouped(messages: list[str]) -> list[str]:
+    """The failure messages that several tests share, each once with its count.
+
+    A fresh stub fails every test with the same "implement __init__()": one
+    line saying so beats scrolling through sixty. Messages no other test
+    shares are left to pytest's own summary above.
+    """
+    shared = [(m, n) for m, n in Counter(messages).most_common(MESSAGES_SHOWN) if n > 1]
+    lines = []
+    for message, count in shared:
+        if len(message) > MESSAGE_WIDTH:
+            message = message[: MESSAGE_WIDTH - 3] + "..."
+        lines.append(f"{count} tests: {message}")
+    others = len(messages) - sum(n for _, n in shared)
+    if shared and others:
+        lines.append(f"and {others} more with other messages (see the failures above)")
+    return lines
+
+
 def render(runs: list[KataRun], extra: str, root_display) -> list[str]:
-    """The report's lines, kata by kata."""
+    """The report's lines, kata by kata; under the stage to fix, what fails there."""
     lines = []
     for run in runs:
         kata = run.kata
+        to_fix = run.first_failed()
         lines.append(f"{kata.name} ({kata.title})")
         for stage in kata.stages:
             tally = run.stages.get(stage)
             status = tally.describe() if tally else NOT_RUN
             lines.append(f"  stage {stage}  {kata.stage_title(stage):<24} {status}")
+            if stage == to_fix:
+                lines += [f"      {line}" for line in grouped(run.messages.get(stage, []))]
         lines.append(f"  {next_step(run, extra, root_display)}")
     return lines
 
 
-def runs_for(catalog: Catalog, tallies: dict[tuple[str, int], StageTally]) -> list[KataRun]:
-    """Group the tallies by kata, in manifest order, keeping katas that ran."""
+def runs_for(
+    catalog: Catalog,
+    tallies: dict[tuple[str, int], StageTally],
+    messages: dict[tuple[str, int], list[str]] | None = None,
+) -> list[KataRun]:
+    """Group the tallies (and failure messages) by kata, in manifest order, keeping katas that ran."""
+    messages = messages or {}
     runs = []
     for kata in catalog.katas:
         stages = {s: t for (name, s), t in tallies.items() if name == kata.name}
         if stages:
-            runs.append(KataRun(kata, stages))
+            mine = {s: m for (name, s), m in messages.items() if name == kata.name}
+            runs.append(KataRun(kata, stages, mine))
     return runs

@@ -166,6 +166,34 @@ def test_the_stubs_not_implemented_error_is_one_line(repo):
     )
 
 
+def test_the_report_counts_a_failure_message_that_many_tests_share(repo):
+    write_toy(repo, 'class Toy:\n    def value(self):\n        raise NotImplementedError("toy: implement value()")\n')
+    (repo.path / "stages" / "stage1" / "test_toy.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.parametrize("n", range(3))
+            def test_value(solution, n):
+                assert solution().value() == 1
+
+            def test_alone(solution):
+                assert False, "a message of its own"
+            """
+        )
+    )
+    result = repo.runpytest_subprocess("stages/stage1/test_toy.py")
+    result.assert_outcomes(failed=4)
+    result.stdout.fnmatch_lines(
+        [
+            "  stage 1  One * failed (4 of 4)",
+            "      3 tests: toy: implement value() (the method still raises NotImplementedError: write it in katas/toy)",
+            "      and 1 more with other messages (see the failures above)",
+            "  stage 2  Two * not run",
+        ]
+    )
+
+
 def test_solution_reference_picks_the_highest_stage_of_the_run(repo):
     write_toy(repo, GOOD.replace("return 1", "return 2"), root="reference/stage1")
     write_toy(repo, GOOD, root="reference/stage2")

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 
 SLOWER = (
-    "{what}: {per_large:.2g} s per operation at {large:,} vs {per_small:.2g} s at {small:,}"
+    "{what}: {per_large:.2g} s each time at size {large:,} vs {per_small:.2g} s at size {small:,}"
     " ({ratio:.1f}x slower; expected within {factor:g}x, as for {expected})"
 )
 
@@ -41,13 +41,15 @@ def assert_scales(
     factor: float,
     what: str,
     expected: str,
+    rounds: int = 1,
     repeat: int = 5,
 ) -> float:
     """Fail unless ``make_run(large)`` costs at most ``factor`` x ``make_run(small)``.
 
     ``make_run(n)`` builds the state of size ``n`` (not timed) and returns the
     workload to time; both workloads must do the same number of operations.
-    Returns the measured ratio.
+    ``what`` names what the workload does ``rounds`` times, so the message
+    can say what one time costs. Returns the measured ratio.
     """
     run_small = make_run(small)
     run_large = make_run(large)
@@ -58,7 +60,7 @@ def assert_scales(
         t_large = min(t_large, best_time(run_large, repeat=1))
     ratio = t_large / max(t_small, 1e-9)
     assert ratio <= factor, SLOWER.format(
-        what=what, per_large=t_large, large=large, per_small=t_small, small=small,
+        what=what, per_large=t_large / rounds, large=large, per_small=t_small / rounds, small=small,
         ratio=ratio, factor=factor, expected=expected,
     )
     return ratio

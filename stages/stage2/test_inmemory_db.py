@@ -411,6 +411,7 @@ def test_purge_expired_costs_time_for_the_expired_keys_only(solution):
 
     assert_scales(
         make_run, small=2_000, large=200_000, factor=8,
+        rounds=3,
         what="db.purge_expired() with 10 expired keys among live keys",
         expected="a heap of deadlines: the cost follows the expired keys, not the size of the database",
     )

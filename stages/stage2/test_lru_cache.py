@@ -110,8 +110,9 @@ def test_every_operation_takes_the_same_time_at_any_capacity(solution):
         small=1_000,
         large=100_000,
         factor=3,
+        rounds=ROUNDS,
         what=(
-            "the same mixed workload of get/peek/put/delete/in/len, evicting as it goes, "
+            "one round of the same get/peek/put/delete/in/len calls, evicting as it goes, "
             "on a full cache"
         ),
         expected=(

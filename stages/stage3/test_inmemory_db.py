@@ -450,6 +450,7 @@ def test_begin_and_rollback_cost_does_not_grow_with_the_database(solution):
 
     assert_scales(
         make_run, small=2_000, large=200_000, factor=8,
+        rounds=5,
         what="begin(), 10 sets, rollback()",
         expected="begin() is O(1) and rollback() costs the keys changed in the transaction (a database copied on begin() fails)",
     )
@@ -474,6 +475,7 @@ def test_commit_cost_does_not_grow_with_the_database(solution):
 
     assert_scales(
         make_run, small=2_000, large=200_000, factor=8,
+        rounds=5,
         what="begin(), begin(), 10 sets, commit(), commit()",
         expected="begin() is O(1) and commit() costs the keys changed in the transaction, not the size of the database",
     )

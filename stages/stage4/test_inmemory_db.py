@@ -340,7 +340,8 @@ def test_scan_cost_does_not_grow_with_the_database(solution):
 
     assert_scales(
         make_run, small=2_000, large=200_000, factor=5,
-        what="db.scan() matching 10 keys, after a set of a new key",
+        rounds=30,
+        what="a db.set() of a new key, then db.scan() of 10 keys and of a page of 4",
         expected="a sorted structure (such as sortedcontainers.SortedList): O(log n + k) for k results out of n keys",
     )
 

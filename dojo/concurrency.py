@@ -17,11 +17,13 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from dojo.origin import where
+
 DEADLOCK = (
     "deadlock suspected: {alive} of {total} threads were still running after {timeout:g} s"
     " ({what})"
 )
-THREAD_RAISED = "a correct call raised in thread {index} ({what}): {kind}: {error}"
+THREAD_RAISED = "a correct call raised in thread {index} ({what}): {kind}: {error}{where}"
 
 
 def _switch_forcer(folder: Path, probability: float, seed: int):
@@ -49,12 +51,17 @@ def run_threads(
     solution_dir: Path | None = None,
     switch_probability: float = 0.05,
     seed: int = 0,
+    rule: str = "",
+    deadlock_hint: str = "",
 ) -> list[object]:
     """Start every worker at once on a barrier; return their results in order.
 
     ``what`` names the scenario for messages. With ``solution_dir``, threads
     are forced to switch on the solution's own lines. Raises AssertionError
-    on a deadlock (threads alive after ``timeout``) or when a worker raised.
+    on a deadlock (threads alive after ``timeout``; the message ends with
+    ``deadlock_hint``) or when a worker raised (one line naming where in the
+    solution, ending with ``rule``). A worker's NotImplementedError is
+    raised as it is: the stub's message says what to write.
     """
     barrier = threading.Barrier(len(workers))
     results: list[object] = [None] * len(workers)
@@ -87,14 +94,17 @@ def run_threads(
         sys.setswitchinterval(old_interval)
     alive = sum(t.is_alive() for t in threads)
     if alive:
-        raise AssertionError(
-            DEADLOCK.format(alive=alive, total=len(threads), timeout=timeout, what=what)
-        )
+        message = DEADLOCK.format(alive=alive, total=len(threads), timeout=timeout, what=what)
+        raise AssertionError(f"{message}; {deadlock_hint}" if deadlock_hint else message)
     if errors:
         index, exc = min(errors, key=lambda pair: pair[0])
-        raise AssertionError(
-            THREAD_RAISED.format(index=index, what=what, kind=type(exc).__name__, error=exc)
-        ) from exc
+        if isinstance(exc, NotImplementedError):
+            raise exc
+        message = THREAD_RAISED.format(
+            index=index, what=what, kind=type(exc).__name__, error=exc, where=where(exc)
+        )
+        # Not chained: the learner needs this one line, not two tracebacks.
+        raise AssertionError(f"{message}: {rule}" if rule else message) from None
     return results
 
 

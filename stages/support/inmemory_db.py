@@ -27,6 +27,7 @@ from hypothesis.stateful import (
 )
 
 from dojo.calls import CallLog
+from dojo.origin import where
 
 # -- time ---------------------------------------------------------------------
 
@@ -98,7 +99,7 @@ def raises(expected: type[BaseException], call: str, run: Callable[[], Any], rul
         raise
     except Exception as exc:  # noqa: BLE001 - reported as a wrong exception type
         raise AssertionError(
-            f"{call} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {rule}"
+            f"{call} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {rule}{where(exc)}"
         ) from None
     raise AssertionError(f"{call} returned {got!r}; expected it to raise {expected.__name__}: {rule}")
 
@@ -311,7 +312,7 @@ class Stage1Machine(RuleBasedStateMachine):
         except NotImplementedError:
             raise
         except Exception as exc:  # noqa: BLE001 - a correct call must not raise
-            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected no exception")
+            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected no exception{where(exc)}")
 
     def fail(self, message: str) -> None:
         raise AssertionError(self.log.explain(message)) from None
@@ -330,7 +331,7 @@ class Stage1Machine(RuleBasedStateMachine):
         except NotImplementedError:
             raise
         except Exception as exc:  # noqa: BLE001
-            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {rule_text}")
+            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {rule_text}{where(exc)}")
         self.fail(f"{text} returned {got!r}; expected it to raise {expected.__name__}: {rule_text}")
 
     # -- rules: the learner's API --
@@ -522,7 +523,7 @@ class Stage3Machine(Stage2Machine):
         except NotImplementedError:
             raise
         except Exception as exc:  # noqa: BLE001
-            self.fail(f"`{text}` raised {type(exc).__name__}: {exc}; expected no exception")
+            self.fail(f"`{text}` raised {type(exc).__name__}: {exc}; expected no exception{where(exc)}")
         else:
             if fails:
                 self.fail(f"`{text}` swallowed the exception; the exception of the block propagates")

@@ -9,19 +9,16 @@
   model; later stages subclass it to add their calls.
 - ``same``: equality that also compares types (``True`` is not ``1``).
 - ``scan``: the ast-based search of a solution's files for forbidden imports.
-- ``WATCHDOG``: fails a recorded call that never returns with "deadlock
-  suspected"; ``run_together`` does the same for many threads at once.
+- ``run_together``: ``dojo.concurrency.run_threads`` with this kata's
+  words for a thread that raised or deadlocked. (A recorded call that never
+  returns is failed by ``dojo.watchdog``.)
 """
 
 from __future__ import annotations
 
 import ast
-import contextlib
-import signal
-import sysconfig
 import threading
 import time
-import traceback
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +30,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from dojo.calls import CallLog
 from dojo.concurrency import run_threads
 from dojo.loader import display
+from dojo.origin import where
+from dojo.watchdog import WATCHDOG, Hung
 
 IMPORT = "from katas.lru_cache import LRUCache"
 CALLS = "The calls that lead to it (paste them into a Python shell to reproduce):"
@@ -287,106 +286,10 @@ class Session:
         raise AssertionError("unreachable")
 
 
-class Hung(BaseException):
-    """Raised in the main thread by the watchdog, inside a call that never returned.
-
-    A BaseException, so that the solution's own ``except Exception`` cannot
-    swallow it.
-    """
-
-    def __init__(self, limit: float) -> None:
-        super().__init__(limit)
-        self.limit = limit
-
-
 class DeadlockSuspected(AssertionError):
     """A recorded call did not return in time."""
 
 
-class Watchdog:
-    """Interrupts the main thread when one recorded call runs for too long.
-
-    A single-threaded test meets a deadlock as a call that never returns
-    (``update`` calling ``put`` under the same lock, say). A daemon thread
-    watches the call in progress; past ``limit`` seconds it sends the main
-    thread a signal whose handler raises ``Hung`` inside the stuck call (a
-    blocked ``Lock.acquire`` is interrupted by signals on POSIX). After a
-    first hang the limit shrinks (to a quarter second at least), so a
-    solution that deadlocks everywhere fails each test quickly. Where signals cannot be sent to a
-    thread (Windows), there is no watchdog and pytest-timeout is the backstop.
-    """
-
-    SIGNAL = getattr(signal, "SIGUSR1", None)
-
-    def __init__(self, limit: float = 5.0) -> None:
-        self.limit = limit
-        self.serial = 0
-        self.running: tuple[int, float] | None = None  # (serial, start) of the call in progress
-        self.fired: int | None = None
-        self.watcher: threading.Thread | None = None
-
-    def _ready(self) -> bool:
-        if self.SIGNAL is None or not hasattr(signal, "pthread_kill"):
-            return False
-        if threading.current_thread() is not threading.main_thread():
-            return False
-        if self.watcher is None:
-            signal.signal(self.SIGNAL, self._interrupt)
-            self.watcher = threading.Thread(target=self._watch, daemon=True, name="dojo-watchdog")
-            self.watcher.start()
-        return True
-
-    def _watch(self) -> None:
-        tick = threading.Event()
-        main = threading.main_thread().ident
-        while True:
-            tick.wait(0.1)
-            running = self.running
-            if running and self.fired != running[0] and time.monotonic() - running[1] > self.limit:
-                self.fired = running[0]
-                signal.pthread_kill(main, self.SIGNAL)
-
-    def _interrupt(self, signum: int, frame: Any) -> None:
-        running = self.running
-        if running is not None and running[0] == self.fired:  # still the call that hung
-            limit = self.limit
-            self.limit = max(0.25, limit / 4)  # once broken, broken everywhere: fail fast
-            raise Hung(limit)
-
-    @contextlib.contextmanager
-    def guard(self):
-        """Watch the call made inside the ``with`` block (main thread only)."""
-        if not self._ready():
-            yield
-            return
-        self.serial += 1
-        outer = self.running
-        if outer is None:  # a call inside a call (a factory) is watched as part of the outer one
-            self.running = (self.serial, time.monotonic())
-        try:
-            yield
-        finally:
-            if outer is None:
-                self.running = None
-
-
-WATCHDOG = Watchdog()
-
-
-def where(exc: BaseException) -> str:
-    """`` (at <file>, line N: <code>)`` for the innermost frame outside the suites."""
-    suites = Path(__file__).resolve().parents[1]
-    library = [Path(p).resolve() for p in {sysconfig.get_path("stdlib"), sysconfig.get_path("purelib")}]
-    frames = [
-        f for f in traceback.extract_tb(exc.__traceback__)
-        if not Path(f.filename).resolve().is_relative_to(suites)
-    ]
-    own = [f for f in frames if not any(Path(f.filename).resolve().is_relative_to(p) for p in library)]
-    if not (own or frames):
-        return ""
-    frame = (own or frames)[-1]
-    code = f": {frame.line.strip()}" if frame.line else ""
-    return f" (at {display(Path(frame.filename))}, line {frame.lineno}{code})"
 
 
 # --------------------------------------------------------------------------- the model
@@ -567,32 +470,17 @@ def run_together(
     seed: int = 0,
     switch_probability: float = 0.05,
 ) -> list[Any]:
-    """``dojo.concurrency.run_threads``, with its failures told in one line.
-
-    A worker's exception becomes one message that names where in the
-    solution it was raised (instead of a chain of two tracebacks whose first
-    line is the bare exception); a deadlock says what usually causes one.
-    """
-    try:
-        return run_threads(
-            workers,
-            what=what,
-            timeout=timeout,
-            solution_dir=solution_dir,
-            seed=seed,
-            switch_probability=switch_probability,
-        )
-    except AssertionError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, NotImplementedError):
-            raise cause from None
-        if cause is not None:
-            message = f"{exc}{where(cause)}: {NO_ESCAPE}"
-        elif str(exc).startswith("deadlock suspected"):
-            message = f"{exc}; {DEADLOCK_HINT}"
-        else:
-            raise
-    raise AssertionError(message)
+    """``dojo.concurrency.run_threads``, its failures told in the contract's words."""
+    return run_threads(
+        workers,
+        what=what,
+        timeout=timeout,
+        solution_dir=solution_dir,
+        seed=seed,
+        switch_probability=switch_probability,
+        rule=NO_ESCAPE,
+        deadlock_hint=DEADLOCK_HINT,
+    )
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:

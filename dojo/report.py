@@ -129,7 +129,10 @@ def render(runs: list[KataRun], extra: str, root_display) -> list[str]:
         lines.append(f"{kata.name} ({kata.title})")
         for stage in kata.stages:
             tally = run.stages.get(stage)
-            status = tally.describe() if tally else NOT_RUN
+            if tally:
+                status = tally.describe()
+            else:  # not in this run; locked all the same while an earlier stage fails
+                status = LOCKED if to_fix is not None and stage > to_fix else NOT_RUN
             lines.append(f"  stage {stage}  {kata.stage_title(stage):<24} {status}")
             if stage == to_fix:
                 lines += [f"      {line}" for line in grouped(run.messages.get(stage, []))]

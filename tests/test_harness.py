@@ -189,7 +189,7 @@ def test_the_report_counts_a_failure_message_that_many_tests_share(repo):
             "  stage 1  One * failed (4 of 4)",
             "      3 tests: toy: implement value() (the method still raises NotImplementedError: write it in katas/toy)",
             "      and 1 more with other messages (see the failures above)",
-            "  stage 2  Two * not run",
+            "  stage 2  Two * locked",
         ]
     )
 

@@ -64,6 +64,7 @@ def run_threads(
     raised as it is: the stub's message says what to write.
     """
     barrier = threading.Barrier(len(workers))
+    running: list[int] = []
     results: list[object] = [None] * len(workers)
     errors: list[tuple[int, BaseException]] = []
 
@@ -72,6 +73,14 @@ def run_threads(
             sys.settrace(_switch_forcer(solution_dir, switch_probability, seed + index))
         try:
             barrier.wait(timeout)
+            # The barrier wakes the others one by one; on a busy machine the first
+            # could finish its work before they run. Waiting here, awake, until all
+            # are awake means every thread competes for the interpreter from the
+            # first call on, so forced switches land in the middle of the work.
+            running.append(index)
+            start_by = time.monotonic() + timeout
+            while len(running) < len(workers) and time.monotonic() < start_by:
+                time.sleep(0)
             results[index] = work()
         except BaseException as exc:  # noqa: BLE001 - reported to the test below
             errors.append((index, exc))

@@ -11,6 +11,11 @@ import gc
 import time
 from collections.abc import Callable
 
+# pytest leaves this module's frames out of a failure's traceback (--full-trace
+# shows them): the learner reads the test's line and the message, not the
+# helper's insides.
+__tracebackhide__ = True
+
 SLOWER = (
     "{what}: {per_large:.2g} s each time at size {large:,} vs {per_small:.2g} s at size {small:,}"
     " ({ratio:.1f}x slower; expected within {factor:g}x, as for {expected})"

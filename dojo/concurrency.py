@@ -19,6 +19,11 @@ from pathlib import Path
 
 from dojo.origin import where
 
+# pytest leaves this module's frames out of a failure's traceback (--full-trace
+# shows them): the learner reads the test's line and the message, not the
+# helper's insides.
+__tracebackhide__ = True
+
 DEADLOCK = (
     "deadlock suspected: {alive} of {total} threads were still running after {timeout:g} s"
     " ({what})"

@@ -29,6 +29,11 @@ from hypothesis.stateful import (
 from dojo.calls import CallLog
 from dojo.origin import where
 
+# pytest leaves this module's frames out of a failure's traceback (--full-trace
+# shows them): the learner reads the test's line and the message, not the
+# helper's insides.
+__tracebackhide__ = True
+
 # -- time ---------------------------------------------------------------------
 
 START = 1000.0  # far from 0, so a deadline stored as a bare ttl is already past

@@ -33,6 +33,11 @@ from dojo.loader import display
 from dojo.origin import where
 from dojo.watchdog import WATCHDOG, Hung
 
+# pytest leaves this module's frames out of a failure's traceback (--full-trace
+# shows them): the learner reads the test's line and the message, not the
+# helper's insides.
+__tracebackhide__ = True
+
 IMPORT = "from katas.lru_cache import LRUCache"
 CALLS = "The calls that lead to it (paste them into a Python shell to reproduce):"
 

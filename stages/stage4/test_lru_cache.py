@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
 from dojo.concurrency import start_daemon
+from dojo.origin import where
 from stages.support.lru_cache import (
     DEADLOCK_HINT,
     EVICT,
@@ -28,7 +29,6 @@ from stages.support.lru_cache import (
     machine,
     run_together,
     wait_until,
-    where,
 )
 
 GET_OR_SET = (

@@ -31,19 +31,29 @@ def state_dir(root: Path) -> Path:
     return Path(os.environ.get(STATE_DIR_ENV) or root / ".dojo")
 
 
-def write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as JSON to ``path``: all of it or, on any failure, none."""
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path``: all of it or, on any failure, none.
+
+    A temporary file, then ``os.replace``: a file already at ``path`` (a
+    symlink planted there included) is replaced, never written through.
+    """
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, indent=2, sort_keys=True)
+            f.write(text)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_json(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path``: all of it or, on any failure, none."""
+    write_text(path, json.dumps(data, indent=2, sort_keys=True))
 
 
 def read_json(path: Path) -> dict[str, Any]:

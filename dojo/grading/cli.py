@@ -8,13 +8,13 @@ suite is unreadable or could not run, or an output could not be written).
 
 from __future__ import annotations
 
-import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import click
 
+from dojo import progress
 from dojo.catalog import MANIFEST
 from dojo.grading import (
     CANNOT_GRADE,
@@ -102,7 +102,7 @@ def summary_lines(grade: Grade) -> list[str]:
 
 def _write(path: Path, text: str) -> None:
     try:
-        report.write_text(path, text)
+        progress.write_text(path, text)
     except OSError as exc:
         click.echo(CANNOT_WRITE.format(path=path, why=exc.strerror or exc), err=True)
         raise SystemExit(CANNOT_GRADE) from None
@@ -168,7 +168,7 @@ def grade(solution, suite, json_path, junit_path, markdown_path, classroom_resul
     for line in summary_lines(result):
         click.echo(line)
     if json_path:
-        _write(json_path, json.dumps(report.to_dict(result), indent=2, sort_keys=True) + "\n")
+        _write(json_path, report.to_json(result))
     if junit_path:
         _write(junit_path, junit.to_xml(result))
     if markdown_path:
@@ -255,7 +255,7 @@ def grade_many(clones, suite, jobs, csv_path, markdown_path, json_dir, katas, po
             click.echo(f"{entry.name}: could not grade: {entry.problem}")
         if json_dir is not None and entry.grade is not None:
             _write(json_dir / f"{entry.name.replace('/', '_')}.json",
-                   json.dumps(report.to_dict(entry.grade), indent=2, sort_keys=True) + "\n")
+                   report.to_json(entry.grade))
     if csv_path:
         _write(csv_path, roster.to_csv(entries, cols))
     if markdown_path:
@@ -264,8 +264,9 @@ def grade_many(clones, suite, jobs, csv_path, markdown_path, json_dir, katas, po
         click.echo(roster.to_markdown(entries, cols))
     if any(e.grade is None or e.grade.status == GRADE_ERROR for e in entries):
         raise SystemExit(CANNOT_GRADE)
-    raise SystemExit(GRADED_ALL_PASS if all(roster.passed_all(e) and e.grade.status == ALL_PASSED
-                                            for e in entries) else GRADED_NOT_ALL)
+    # ALL_PASSED already means every stage of every kata passed.
+    raise SystemExit(GRADED_ALL_PASS if all(e.grade.status == ALL_PASSED for e in entries)
+                     else GRADED_NOT_ALL)
 
 
 def main() -> None:  # pragma: no cover - for ``python -m dojo.grading.cli`` until dojo.cli lands

@@ -3,7 +3,7 @@ failing tests' first lines."""
 
 from __future__ import annotations
 
-from dojo.grading.grader import ALL_PASSED, Grade
+from dojo.grading.grader import ALL_PASSED, NOT_ALL_PASSED, Grade
 from dojo.grading.observe import COMPLETED, KataGrade, StageGrade
 from dojo.report import FAILED, LOCKED, NOT_RUN, PASSED
 
@@ -22,16 +22,14 @@ def _points(value: float) -> str:
 def _stage_cell(stage: StageGrade) -> str:
     icon = ICONS.get(stage.status, "⏭️")
     total = len(stage.tests)
-    if stage.status == PASSED:
-        return f"{icon} {stage.count(PASSED)}/{total}"
-    if stage.status == FAILED:
+    if stage.status in (PASSED, FAILED):
         return f"{icon} {stage.count(PASSED)}/{total}"
     return f"{icon} {stage.status}"
 
 
 def to_markdown(grade: Grade) -> str:
     width = max((len(k.stages) for k in grade.katas), default=0)
-    head = "✅" if grade.status == ALL_PASSED else "⚠️" if grade.status != "not passed" else "📋"
+    head = "✅" if grade.status == ALL_PASSED else "⚠️" if grade.status != NOT_ALL_PASSED else "📋"
     lines = [f"## {head} kata-dojo grade: {_points(grade.score)}/{_points(grade.max_score)} points ({grade.status})", ""]
     if not grade.suite.trusted:
         lines += [f"> **Suite modified**: the fork's suite differs from the shipped manifest "

@@ -40,7 +40,6 @@ CRASHED = "crashed"
 KILLED_MEMORY = "killed: memory"
 TAMPERED = "tampered"
 ERROR = "error"
-OUTCOMES = (COMPLETED, TIMED_OUT, CRASHED, KILLED_MEMORY, TAMPERED, ERROR)
 
 # Messages (matched by the tests).
 WALL_CLOCK = "the kata's wall-clock limit of {limit:g} s expired during this test"

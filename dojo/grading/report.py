@@ -8,8 +8,6 @@ that it and every earlier one pass (0 when stage 1 does not).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from dojo.grading.grader import Grade
@@ -101,20 +99,6 @@ def schema() -> dict:
     return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
 
 
-def write_text(path: Path, text: str) -> None:
-    """Write atomically: a file the graded process planted there is replaced, never
-    followed (a symlink is replaced by the report, not written through)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def write(grade: Grade, path: Path) -> None:
-    write_text(path, json.dumps(to_dict(grade), indent=2, sort_keys=True) + "\n")
+def to_json(grade: Grade) -> str:
+    """The report as the JSON text that is written to a file."""
+    return json.dumps(to_dict(grade), indent=2, sort_keys=True) + "\n"

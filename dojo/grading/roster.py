@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from dojo.catalog import Catalog
 from dojo.grading.grader import Grade
-from dojo.report import PASSED
+from dojo.grading.observe import ERROR, TAMPERED
 
 CELL_ICONS = {"passed": "✅", "failed": "❌", "locked": "🔒", "not run": "·"}
 
@@ -40,7 +40,7 @@ def _cell(entry: Entry, kata: str, stage: int) -> str:
         return ""
     if graded.where is not None and graded.where.stage == stage:
         return graded.outcome
-    if graded.outcome in ("tampered", "error") and stage == 1:
+    if graded.outcome in (TAMPERED, ERROR) and stage == 1:
         return graded.outcome
     return graded.stages[stage - 1].status
 
@@ -75,9 +75,3 @@ def to_markdown(entries: list[Entry], cols: list[tuple[str, int]]) -> str:
         cells = [row[0], *(f"{CELL_ICONS.get(c, '⚠️')} {c}" if c else "" for c in row[1:-3]), *row[-3:]]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def passed_all(entry: Entry) -> bool:
-    return entry.grade is not None and all(
-        s.status == PASSED for k in entry.grade.katas for s in k.stages
-    )

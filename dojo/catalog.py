@@ -15,6 +15,12 @@ MANIFEST_FORMAT = 1
 MANIFEST = Path("katas") / "katas.toml"
 
 
+def find_checkout(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` that holds ``katas/katas.toml``, if any."""
+    start = start.resolve()
+    return next((d for d in (start, *start.parents) if (d / MANIFEST).is_file()), None)
+
+
 class CatalogError(Exception):
     """The manifest, a stage text or a hints file is missing or malformed."""
 

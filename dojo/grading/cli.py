@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from dojo import progress
-from dojo.catalog import MANIFEST
+from dojo.catalog import find_checkout
 from dojo.grading import (
     CANNOT_GRADE,
     GRADED_ALL_PASS,
@@ -44,11 +44,6 @@ LOG_LINES = 30
 
 PathDir = click.Path(file_okay=False, path_type=Path)
 PathFile = click.Path(dir_okay=False, path_type=Path)
-
-
-def _checkout(start: Path) -> Path | None:
-    start = start.resolve()
-    return next((d for d in (start, *start.parents) if (d / MANIFEST).is_file()), None)
 
 
 def _limit_options(func):
@@ -144,7 +139,7 @@ def grade(solution, suite, json_path, junit_path, markdown_path, classroom_resul
     Exit codes: 0 all passed; 1 graded, not all passed; 2 bad options; 3 could
     not grade.
     """
-    here = _checkout(Path.cwd())
+    here = find_checkout(Path.cwd())
     root = suite or here
     if root is None:
         raise click.UsageError(NO_CHECKOUT.format(start=Path.cwd()))
@@ -223,7 +218,7 @@ def grade_many(clones, suite, jobs, csv_path, markdown_path, json_dir, katas, po
     laid out like katas/. Exit codes: 0 every clone passed everything; 1 some
     did not; 2 bad options; 3 some clone could not be graded.
     """
-    root = suite or _checkout(Path.cwd())
+    root = suite or find_checkout(Path.cwd())
     if root is None:
         raise click.UsageError(NO_CHECKOUT.format(start=Path.cwd()))
     clones = list(clones)

@@ -43,7 +43,7 @@ def _params(func) -> list[list]:
     ]
 
 
-def _member(cls: type, name: str, raw) -> dict | None:
+def _member(name: str, raw) -> dict | None:
     if isinstance(raw, property):
         return {"kind": "property", "params": []}
     if isinstance(raw, classmethod):
@@ -65,7 +65,7 @@ def describe_class(cls: type) -> dict:
         for name, raw in vars(klass).items():
             if name.startswith("_") and name not in PROTOCOL:
                 continue
-            member = _member(klass, name, raw)
+            member = _member(name, raw)
             if member is not None:
                 members[name] = member
     return {"methods": dict(sorted(members.items()))}

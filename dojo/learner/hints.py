@@ -29,19 +29,6 @@ class Hint:
         return self.number >= self.total
 
 
-def shown(ws: Workspace, kata: Kata) -> dict[int, int]:
-    """How many hints of each stage were shown."""
-    counts = state.load(ws, HINTS).get("katas", {}).get(kata.name, {})
-    return {int(s): n for s, n in counts.items() if str(s).isdigit() and isinstance(n, int)}
-
-
-def forget(ws: Workspace, kata: Kata) -> None:
-    """Start the kata's hints from the first again (a new interview does)."""
-    data = state.load(ws, HINTS)
-    data.setdefault("katas", {})[kata.name] = {}
-    state.save(ws, HINTS, data)
-
-
 def next_hint(ws: Workspace, kata: Kata) -> Hint:
     """The next hint of the current stage (the last one again once all were shown)."""
     stage = interview.unlocked_stage(ws, kata)

@@ -160,9 +160,7 @@ def start(ws: Workspace, kata: Kata, minutes: int) -> Started:
         "api": {},
     }
     state.save(ws, INTERVIEW, data)
-    hints = state.load(ws, HINTS)
-    hints.setdefault("katas", {})[kata.name] = {}
-    state.save(ws, HINTS, hints)
+    state.forget_hints(ws, kata)
     progress = state.kata_progress(ws, kata)
     return Started(kata, now, ends, minutes, progress.highest_passed() if progress.ran else 0)
 

@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dojo.catalog import Kata
-from dojo.learner.state import KataProgress, StageResult
+from dojo.learner.state import KataProgress, stages_from
 from dojo.learner.workspace import FAILING, OK, USAGE, Workspace
 from dojo.report import PASSED
 
-NO_TESTS = 5  # pytest's exit code when it collected nothing
 PYTEST_USAGE = 4
 
 
@@ -68,28 +67,20 @@ def run_stage(
     stage: int,
     *,
     solution: Path | None = None,
-    capture: bool = True,
     extra: tuple[str, ...] = (),
 ) -> RunOutcome:
-    """Run stages 1..``stage`` of ``kata``; ``capture=False`` lets pytest print live."""
+    """Run stages 1..``stage`` of ``kata``, quietly, and collect what it printed."""
     with tempfile.TemporaryDirectory(prefix="dojo-run-") as tmp:
         report = Path(tmp) / "results.json"
-        line = command(kata, stage, solution) + ["--dojo-json", str(report), *extra]
-        if capture:
-            line.append("-q")
+        line = command(kata, stage, solution) + ["--dojo-json", str(report), *extra, "-q"]
         proc = subprocess.run(
-            line, cwd=ws.root, capture_output=capture, text=True, stdin=subprocess.DEVNULL
+            line, cwd=ws.root, capture_output=True, text=True, stdin=subprocess.DEVNULL
         )
         try:
             results = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             results = {}
     entry = results.get("katas", {}).get(kata.name, {})
-    stages = {
-        int(s): StageResult.from_json(v)
-        for s, v in entry.get("stages", {}).items()
-        if str(s).isdigit() and isinstance(v, dict)
-    }
-    progress = KataProgress(kata, stages, results.get("finished_at"), entry.get("highest_stage", 0))
-    output = (proc.stdout or "") + (proc.stderr or "") if capture else ""
+    progress = KataProgress(kata, stages_from(entry), results.get("finished_at"), entry.get("highest_stage", 0))
+    output = (proc.stdout or "") + (proc.stderr or "")
     return RunOutcome(kata, stage, proc.returncode, progress, output)

@@ -147,9 +147,15 @@ class KataProgress:
         """The stage to work on: the one after the best reached (the last when all pass)."""
         return min(self.best + 1, self.last_stage)
 
-    @property
-    def complete(self) -> bool:
-        return self.best >= self.last_stage
+
+
+def stages_from(entry: dict) -> dict[int, StageResult]:
+    """The stage results of one kata's entry (in progress.json or a run's results)."""
+    return {
+        int(key): StageResult.from_json(value)
+        for key, value in entry.get("stages", {}).items()
+        if str(key).isdigit() and isinstance(value, dict)
+    }
 
 
 def kata_progress(ws: Workspace, kata: Kata, data: dict | None = None) -> KataProgress:
@@ -158,14 +164,10 @@ def kata_progress(ws: Workspace, kata: Kata, data: dict | None = None) -> KataPr
     entry = data.get("katas", {}).get(kata.name)
     if not isinstance(entry, dict):
         return KataProgress(kata)
-    stages = {}
-    for key, value in entry.get("stages", {}).items():
-        if str(key).isdigit() and isinstance(value, dict):
-            stages[int(key)] = StageResult.from_json(value)
     best = entry.get("best", 0)
     return KataProgress(
         kata,
-        stages,
+        stages_from(entry),
         entry.get("finished_at"),
         best if isinstance(best, int) else 0,
         entry.get("runs", 0) if isinstance(entry.get("runs"), int) else 0,
@@ -230,6 +232,13 @@ def record_api(ws: Workspace, kata: Kata, stage: int, snapshot: dict) -> None:
     entry = data.setdefault("katas", {}).setdefault(kata.name, {})
     entry.setdefault("api", {}).setdefault(str(stage), snapshot)
     save(ws, PROGRESS, data)
+
+
+def forget_hints(ws: Workspace, kata: Kata) -> None:
+    """Start the kata's hints from the first again (a new interview does)."""
+    data = load(ws, HINTS)
+    data.setdefault("katas", {})[kata.name] = {}
+    save(ws, HINTS, data)
 
 
 def forget(ws: Workspace, kata: Kata) -> None:

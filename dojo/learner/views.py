@@ -27,8 +27,8 @@ from dojo.report import FAILED, LOCKED, PASSED
 STYLE = {PASSED: "green", FAILED: "red", LOCKED: "yellow"}
 
 
-def console(stderr: bool = False) -> Console:
-    return Console(highlight=False, stderr=stderr, soft_wrap=True)
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
 
 
 def result_text(result: StageResult) -> Text:

@@ -6,16 +6,15 @@ from the working directory, that holds ``katas/katas.toml``.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from dojo.catalog import MANIFEST, Catalog, CatalogError, Kata, load_catalog
+from dojo.catalog import Catalog, CatalogError, Kata, find_checkout, load_catalog
+from dojo.loader import display
 
 OK, FAILING, USAGE = 0, 1, 2
 
 NO_ROOT = "no katas/katas.toml in {start} or any folder above it: run dojo inside a kata-dojo checkout"
-UNKNOWN_KATA = "unknown kata {name!r}; the katas are: {names}"
 UNKNOWN_STAGE = "{kata} has no stage {stage}; its stages are: {stages}"
 WHICH_KATA = "which kata? give one of: {names}"
 
@@ -31,10 +30,10 @@ class Problem(Exception):
 def find_root(start: Path | None = None) -> Path:
     """The nearest folder at or above ``start`` that holds ``katas/katas.toml``."""
     start = (start or Path.cwd()).resolve()
-    for folder in (start, *start.parents):
-        if (folder / MANIFEST).is_file():
-            return folder
-    raise Problem(NO_ROOT.format(start=start))
+    root = find_checkout(start)
+    if root is None:
+        raise Problem(NO_ROOT.format(start=start))
+    return root
 
 
 @dataclass(frozen=True)
@@ -54,15 +53,14 @@ class Workspace:
 
     def kata(self, name: str | None) -> Kata:
         """The kata called ``name``; with no name, the only kata if there is one."""
-        names = ", ".join(self.catalog.names())
         if name is None:
             if len(self.catalog.katas) == 1:
                 return self.catalog.katas[0]
-            raise Problem(WHICH_KATA.format(names=names))
-        for kata in self.catalog.katas:
-            if kata.name == name:
-                return kata
-        raise Problem(UNKNOWN_KATA.format(name=name, names=names))
+            raise Problem(WHICH_KATA.format(names=", ".join(self.catalog.names())))
+        try:
+            return self.catalog.get(name)
+        except CatalogError as exc:  # "unknown kata ...; the katas are: ..."
+            raise Problem(str(exc)) from None
 
     def katas(self, name: str | None) -> list[Kata]:
         """Every kata, or only ``name``."""
@@ -84,7 +82,4 @@ class Workspace:
 
     def show(self, path: Path) -> str:
         """A path as the learner would type it from where they stand."""
-        try:
-            return os.path.relpath(path)
-        except ValueError:
-            return str(path)
+        return display(path)

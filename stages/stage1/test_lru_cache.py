@@ -23,20 +23,12 @@ from stages.support.lru_cache import (
     PUT,
     UNHASHABLE,
     UPDATE_NO_EVICT,
-    Session,
     machine,
+    new,
 )
 
 CAPACITY_TYPE = "a capacity that is a bool or not an int raises TypeError"
 CAPACITY_VALUE = "a capacity that is an int < 1 raises ValueError"
-
-
-def new(solution, capacity, *pairs):
-    """A recorded cache of ``capacity``, filled by ``put`` with ``pairs`` in order."""
-    s = Session(solution, capacity)
-    for key, value in pairs:
-        s.put(key, value)
-    return s
 
 
 # --------------------------------------------------------------------------- LRUCache(capacity)

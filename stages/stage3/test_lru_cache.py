@@ -25,8 +25,8 @@ from stages.support.lru_cache import (
     EVICT,
     KEYS,
     VALUES,
-    Session,
     machine,
+    new,
     same,
     scan,
     short,
@@ -47,13 +47,6 @@ NO_CODE = "loading never runs code from the data: no pickle, marshal, eval or th
 SNAPSHOT = "cache.snapshot"
 
 
-def new(solution, capacity, *pairs):
-    s = Session(solution, capacity)
-    for key, value in pairs:
-        s.put(key, value)
-    return s
-
-
 def restore(s, data, solution, shown="cache.to_bytes()"):
     """``LRUCache.from_bytes(data)``, recorded, and the session goes on with the new cache."""
     s.last = f"LRUCache.from_bytes({shown})"
@@ -65,8 +58,7 @@ def restore(s, data, solution, shown="cache.to_bytes()"):
 def expect_same_cache(s, restored, capacity, items, rule):
     if not isinstance(restored, s.cls):
         s.fail(f"{s.last} returned {short(restored)}; expected an LRUCache: {rule}.")
-    s.capacity()
-    s.expect(restored.capacity, capacity, rule)
+    s.expect(s.capacity(), capacity, rule)
     s.expect_items(items, rule)
 
 

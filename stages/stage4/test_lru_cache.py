@@ -24,9 +24,9 @@ from stages.support.lru_cache import (
     DEADLOCK_HINT,
     EVICT,
     UPDATE_NO_EVICT,
-    Session,
     check_consistent,
     machine,
+    new,
     run_together,
     wait_until,
 )
@@ -71,13 +71,6 @@ def increment(value):
 
 class FactoryFailed(Exception):
     """What the tests' failing factories and functions raise."""
-
-
-def new(solution, capacity, *pairs):
-    s = Session(solution, capacity)
-    for key, value in pairs:
-        s.put(key, value)
-    return s
 
 
 def counting(value):

@@ -291,6 +291,14 @@ class Session:
         raise AssertionError("unreachable")
 
 
+def new(solution: type, capacity: int, *pairs: tuple[Any, Any]) -> Session:
+    """A recorded cache of ``capacity``, filled by ``put`` with ``pairs`` in order."""
+    s = Session(solution, capacity)
+    for key, value in pairs:
+        s.put(key, value)
+    return s
+
+
 class DeadlockSuspected(AssertionError):
     """A recorded call did not return in time."""
 

@@ -135,3 +135,14 @@ def start_daemon(target: Callable[[], object], name: str) -> tuple[threading.Thr
     thread = threading.Thread(target=body, daemon=True, name=name)
     thread.start()
     return thread, box
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
+    """Poll ``predicate`` until it holds or ``timeout`` seconds pass; return it."""
+    deadline = time.monotonic() + timeout
+    pause = threading.Event()
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return predicate()
+        pause.wait(0.001)
+    return True

@@ -18,7 +18,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
-from dojo.concurrency import start_daemon
+from dojo.concurrency import start_daemon, wait_until
 from dojo.origin import where
 from stages.support.lru_cache import (
     DEADLOCK_HINT,
@@ -28,7 +28,6 @@ from stages.support.lru_cache import (
     machine,
     new,
     run_together,
-    wait_until,
 )
 
 GET_OR_SET = (

@@ -17,8 +17,6 @@
 from __future__ import annotations
 
 import ast
-import threading
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -494,17 +492,6 @@ def run_together(
         rule=NO_ESCAPE,
         deadlock_hint=DEADLOCK_HINT,
     )
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    """Poll ``predicate`` until it holds or ``timeout`` seconds pass; return it."""
-    deadline = time.monotonic() + timeout
-    pause = threading.Event()
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return predicate()
-        pause.wait(0.001)
-    return True
 
 
 # --------------------------------------------------------------------------- scanning

@@ -273,10 +273,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash[RUN]
     run.exitstatus = int(exitstatus)
     wanted = session.config.getoption("dojo_json")
+    learners = bool(run.tallies) and run.is_learners_code()
+    if not (wanted or learners):
+        return
+    results = _results(run)  # one set of results, whichever files it goes to
     if wanted:
-        _save(run, session.config.invocation_params.dir / wanted)
-    if run.tallies and run.is_learners_code():
-        _save(run, progress.state_dir(run.catalog.root) / progress.LAST_RUN)
+        _save(results, session.config.invocation_params.dir / wanted)
+    if learners:
+        _save(results, progress.state_dir(run.catalog.root) / progress.LAST_RUN)
 
 
 def _results(run: DojoRun) -> dict:
@@ -298,9 +302,9 @@ def _results(run: DojoRun) -> dict:
     }
 
 
-def _save(run: DojoRun, path: Path) -> None:
+def _save(results: dict, path: Path) -> None:
     try:
-        progress.write_json(path, _results(run))
+        progress.write_json(path, results)
     except OSError as exc:  # a read-only checkout must not fail the run
         print(f"kata-dojo: could not save results to {path}: {exc.strerror}")
 

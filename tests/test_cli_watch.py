@@ -19,7 +19,7 @@ import time
 
 import pytest
 
-from tests.test_cli_commands import REFERENCE, repo, base_repo  # noqa: F401 - fixtures
+from tests.cli_standin import REFERENCE
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
 

@@ -31,7 +31,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from benchmarks.references import reference_classes
+from benchmarks.references import reference_classes, stage_name
 from benchmarks.timing import Samples, interleaved
 
 KEYS = 200_000
@@ -69,10 +69,6 @@ def names(count: int) -> list[str]:
 def pairs(count: int) -> list[tuple[str, str]]:
     """``(key, value)`` for the first ``count`` keys, made once (see ``names``)."""
     return [(k, f"v{i}") for i, k in enumerate(names(count))]
-
-
-def stage_name(stage: int) -> str:
-    return f"reference stage {stage}"
 
 
 class Clock:
@@ -241,8 +237,8 @@ def _sqlite() -> Adapter:
                    begin=begin, rollback=rollback, scan=scan, clock=clock, bulk=bulk)
 
 
-def contenders() -> dict[str, Callable[[], Adapter]]:
-    makers = {stage_name(s): _reference(cls) for s, cls in reference_classes("inmemory_db").items()}
+def contenders(references: dict[int, type]) -> dict[str, Callable[[], Adapter]]:
+    makers = {stage_name(s): _reference(cls) for s, cls in references.items()}
     makers[FLOOR] = _dict
     makers[TTL_FLOOR] = _dict_heap
     makers[SCAN_FLOOR] = _sorted_list
@@ -387,8 +383,9 @@ def run(plan: Plan, repeats: int, progress=print) -> dict[str, dict[str, Samples
     what they run on, so they get a fresh one for every sample.
     """
     rng = random.Random(6)
-    makers = contenders()
-    has = {stage_name(s): cls for s, cls in reference_classes("inmemory_db").items()}
+    references = reference_classes("inmemory_db")
+    makers = contenders(references)
+    has = {stage_name(s): cls for s, cls in references.items()}
     refs = {n: makers[n] for n in has}
     results: dict[str, dict[str, Samples]] = {}
     size = plan.size

@@ -14,7 +14,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from benchmarks.references import reference_classes
+from benchmarks.references import reference_classes, stage_name
 from benchmarks.timing import Prepare, Samples, interleaved
 
 ANCHOR = "lru.LRU (lru-dict, C)"
@@ -23,10 +23,6 @@ CACHETOOLS = "cachetools.LRUCache"
 FLOOR = "dict (no eviction, floor)"
 GET_SHARE = 0.7
 ZIPF_EXPONENT = 1.0
-
-
-def stage_name(stage: int) -> str:
-    return f"reference stage {stage}"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,11 @@ from dojo.loader import load_solution
 REPO = Path(__file__).resolve().parents[1]
 
 
+def stage_name(stage: int) -> str:
+    """How a reference solution is named in the tables."""
+    return f"reference stage {stage}"
+
+
 def reference_classes(kata_name: str) -> dict[int, type]:
     """``{stage: class}`` for each stage whose reference exists and imports."""
     kata = load_catalog(REPO).get(kata_name)

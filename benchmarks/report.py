@@ -33,11 +33,11 @@ def describe_machine() -> dict:
         "implementation": platform.python_implementation(),
         "system": f"{platform.system()} {platform.release()}",
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "load": _load(),
+        "load": load_average(),
     }
 
 
-def _load() -> str:
+def load_average() -> str:
     try:
         return " / ".join(f"{x:.1f}" for x in os.getloadavg())
     except OSError:

@@ -115,12 +115,12 @@ def main(argv=None) -> int:
     if "growth" in concerns:
         results["growth"] = growth.run(mode.growth_sizes, mode.growth_ops, repeats, _progress)
         plot.parent.mkdir(parents=True, exist_ok=True)
-        growth.plot(results["growth"], plot, f"{report.describe_machine()['processor']}, "
+        growth.plot(results["growth"], plot, f"{results['machine']['processor']}, "
                     f"{results['machine']['date']}; median of {repeats}")
         _progress(f"growth: plot written to {plot}")
     if "suites" in concerns:
         results["suites"] = suites.run(mode.quick, _progress)
-    results["machine"]["load_end"] = report.describe_machine()["load"]
+    results["machine"]["load_end"] = report.load_average()
     results["machine"]["seconds"] = round(time.perf_counter() - started, 1)
 
     checked = targets.evaluate(results)

@@ -83,8 +83,9 @@ def _status(report: Path, katas, stage, proc) -> str:
 
 def run(quick: bool, progress=print) -> list[SuiteRun]:
     """Every kata x stage x profile, then the full grade; ``quick``: stage 1 of the first kata."""
-    names = load_catalog(REPO).names()
-    stages = range(1, load_catalog(REPO).max_stage + 1)
+    catalog = load_catalog(REPO)
+    names = catalog.names()
+    stages = range(1, catalog.max_stage + 1)
     plan = [((names[0],), 1, "default")] if quick else [
         ((kata,), stage, profile) for profile in PROFILES for kata in names for stage in stages
     ]

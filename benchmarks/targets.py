@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from benchmarks import db, lru
+from benchmarks.references import stage_name
 from benchmarks.timing import Samples
 
 SIZE_INDEPENDENT = 1.5  # "independent of database size": within this factor from 2,000 to 200,000 keys
@@ -58,7 +59,7 @@ def evaluate(results: dict) -> list[Target]:
 
     if "lru" in results:
         r = results["lru"]
-        s2, s4 = lru.stage_name(2), lru.stage_name(4)
+        s2, s4 = stage_name(2), stage_name(4)
         add("LRU stage 2 per operation vs lru.LRU", _worst(r, s2, lru.ANCHOR), "at most 1.5x",
             lambda x: x <= 1.5)
         add("LRU stage 2 vs cachetools.LRUCache", _worst(r, s2, lru.CACHETOOLS), "below 1.0x (faster)",
@@ -69,7 +70,7 @@ def evaluate(results: dict) -> list[Target]:
             _worst(r, lru.THREAD_SAFE_ANCHOR, s4, pick=min), "at least 2x", lambda x: x >= 2.0)
     if "db" in results:
         r = results["db"]
-        s4 = db.stage_name(4)
+        s4 = stage_name(4)
         add("DB stage 4 get vs dict", _worst(r, s4, db.FLOOR, only="get,"), "at most 3x",
             lambda x: x <= 3.0)
         add("DB stage 4 set vs dict", _worst(r, s4, db.FLOOR, only="set (overwrite)"), "at most 3x",

@@ -7,6 +7,7 @@ every zoo entry is run exactly as a learner or grader would run it, and the
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import shutil
@@ -15,6 +16,8 @@ import sys
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 ZOO = REPO / "tests" / "zoo"
@@ -90,3 +93,70 @@ def zoo_entries(kata: str) -> list[Path]:
 def expected_stage(entry: Path) -> int:
     """The stage that must catch a zoo entry, from its name ``s<N>_...``."""
     return int(entry.name[1])
+
+
+# -- the zoos' shared checks: each zoo module's tests call these ------------------------
+
+MIN_ZOO_ENTRIES = 25
+MIN_ZOO_PER_STAGE = 5
+
+
+def zoo_docstring(entry: Path) -> list[str]:
+    """The lines of a zoo entry's docstring: 'Bug: ...', then 'Breaks (stage N): ...'."""
+    doc = ast.get_docstring(ast.parse(entry.read_text(encoding="utf-8"))) or ""
+    return doc.splitlines()
+
+
+def check_zoo_size(kata: str, entries: list[Path], stages: tuple[int, ...]) -> None:
+    per_stage = {stage: sum(expected_stage(e) == stage for e in entries) for stage in stages}
+    assert len(entries) >= MIN_ZOO_ENTRIES, (
+        f"tests/zoo/{kata}/ holds {len(entries)} buggy solutions; the zoo needs at least {MIN_ZOO_ENTRIES}"
+    )
+    thin = {stage: n for stage, n in per_stage.items() if n < MIN_ZOO_PER_STAGE}
+    assert not thin, (
+        f"tests/zoo/{kata}/: stages with fewer than {MIN_ZOO_PER_STAGE} entries: {thin}"
+        f" (entries per stage: {per_stage})"
+    )
+
+
+def check_entry_docstring(entry: Path) -> None:
+    lines = zoo_docstring(entry)
+    assert len(lines) >= 2 and lines[0].startswith("Bug: ") and lines[1].startswith("Breaks ("), (
+        f"{entry.relative_to(REPO)}: the docstring must start with 'Bug: <the bug>' and"
+        f" 'Breaks (stage N): <the contract line>'; it starts with {lines[:2]!r}"
+    )
+    assert f"(stage {expected_stage(entry)})" in lines[1], (
+        f"{entry.relative_to(REPO)}: the file name says stage {expected_stage(entry)},"
+        f" the docstring says {lines[1]!r}"
+    )
+
+
+def check_readme_lists(kata: str, entries: list[Path]) -> None:
+    readme = (ZOO / kata / "README.md").read_text(encoding="utf-8")
+    missing = [e.stem for e in entries if f"`{e.stem}`" not in readme]
+    assert not missing, f"tests/zoo/{kata}/README.md does not list: {', '.join(missing)}"
+
+
+def check_caught_at_its_stage(kata: str, entry: Path, run: StageRun) -> str:
+    """Fail unless ``run`` passed the stages before the entry's and failed its own.
+
+    Returns how the entry is named in messages: its path and its bug.
+    """
+    stage = expected_stage(entry)
+    statuses = {s: run.status(kata, s) for s in range(1, stage + 1)}
+    wanted = {s: "passed" for s in range(1, stage)} | {stage: "failed"}
+    where = f"{entry.relative_to(REPO)} ({zoo_docstring(entry)[0]})"
+    if statuses != wanted:
+        failures = [
+            f"  stage {s}: {f['test']}: {f['message']}"
+            for s, v in sorted(run.stages(kata).items())
+            for f in v.get("failures", [])
+        ]
+        pytest.fail(
+            f"{where}\nexpected stage statuses {wanted}, got {statuses}"
+            f" (caught at stage {run.caught_at(kata)})\n"
+            + ("failures:\n" + "\n".join(failures[:20]) + "\n" if failures else "")
+            + f"--- end of the run's output ---\n{run.explain()}",
+            pytrace=False,
+        )
+    return where

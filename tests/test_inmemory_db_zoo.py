@@ -36,8 +36,11 @@ import pytest
 
 from tests.support import (
     REPO,
-    ZOO,
     StageRun,
+    check_caught_at_its_stage,
+    check_entry_docstring,
+    check_readme_lists,
+    check_zoo_size,
     expected_stage,
     run_stages,
     solution_from_file,
@@ -51,8 +54,6 @@ ENTRIES = zoo_entries(KATA)
 # runs go in the same order, so none waits for long.
 RUN_ORDER = sorted(ENTRIES, key=expected_stage, reverse=True)
 STAGES = (1, 2, 3, 4)
-MIN_ENTRIES = 25
-MIN_PER_STAGE = 5
 # Seed of every entry's main run; the seeds an entry caught only by a model test
 # must also be caught with (so it is caught with each of 1 + len(MORE_SEEDS)).
 SEED = 0
@@ -166,11 +167,6 @@ def zoo(tmp_path_factory: pytest.TempPathFactory):
     runs.close()
 
 
-def _docstring(entry: Path) -> list[str]:
-    doc = ast.get_docstring(ast.parse(entry.read_text(encoding="utf-8"))) or ""
-    return doc.splitlines()
-
-
 def _imports(entry: Path) -> set[str]:
     tree = ast.parse(entry.read_text(encoding="utf-8"))
     found = set()
@@ -183,28 +179,12 @@ def _imports(entry: Path) -> set[str]:
 
 
 def test_the_zoo_has_enough_entries_for_every_stage():
-    per_stage = {stage: sum(expected_stage(e) == stage for e in ENTRIES) for stage in STAGES}
-    assert len(ENTRIES) >= MIN_ENTRIES, (
-        f"tests/zoo/{KATA}/ holds {len(ENTRIES)} buggy solutions; the zoo needs at least {MIN_ENTRIES}"
-    )
-    thin = {stage: n for stage, n in per_stage.items() if n < MIN_PER_STAGE}
-    assert not thin, (
-        f"tests/zoo/{KATA}/: stages with fewer than {MIN_PER_STAGE} entries: {thin}"
-        f" (entries per stage: {per_stage})"
-    )
+    check_zoo_size(KATA, ENTRIES, STAGES)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.stem)
 def test_every_entry_names_its_bug_and_the_contract_line_it_breaks(entry):
-    lines = _docstring(entry)
-    assert len(lines) >= 2 and lines[0].startswith("Bug: ") and lines[1].startswith("Breaks ("), (
-        f"{entry.relative_to(REPO)}: the docstring must start with 'Bug: <the bug>' and"
-        f" 'Breaks (stage N): <the contract line>'; it starts with {lines[:2]!r}"
-    )
-    assert f"(stage {expected_stage(entry)})" in lines[1], (
-        f"{entry.relative_to(REPO)}: the file name says stage {expected_stage(entry)},"
-        f" the docstring says {lines[1]!r}"
-    )
+    check_entry_docstring(entry)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=lambda e: e.stem)
@@ -217,9 +197,7 @@ def test_every_entry_is_self_contained(entry):
 
 
 def test_the_readme_lists_every_entry():
-    readme = (ZOO / KATA / "README.md").read_text(encoding="utf-8")
-    missing = [e.stem for e in ENTRIES if f"`{e.stem}`" not in readme]
-    assert not missing, f"tests/zoo/{KATA}/README.md does not list: {', '.join(missing)}"
+    check_readme_lists(KATA, ENTRIES)
 
 
 @WAIT
@@ -227,22 +205,7 @@ def test_the_readme_lists_every_entry():
 def test_each_entry_passes_the_stages_before_its_own_and_fails_its_own(zoo, entry):
     stage = expected_stage(entry)
     run, seeds = zoo.runs[entry.stem].result()
-    statuses = {s: run.status(KATA, s) for s in range(1, stage + 1)}
-    wanted = {s: "passed" for s in range(1, stage)} | {stage: "failed"}
-    where = f"{entry.relative_to(REPO)} ({_docstring(entry)[0]})"
-    if statuses != wanted:
-        failures = [
-            f"  stage {s}: {f['test']}: {f['message']}"
-            for s, v in sorted(run.stages(KATA).items())
-            for f in v.get("failures", [])
-        ]
-        pytest.fail(
-            f"{where}\nexpected stage statuses {wanted}, got {statuses}"
-            f" (caught at stage {run.caught_at(KATA)})\n"
-            + ("failures:\n" + "\n".join(failures[:20]) + "\n" if failures else "")
-            + f"--- end of the run's output ---\n{run.explain()}",
-            pytrace=False,
-        )
+    where = check_caught_at_its_stage(KATA, entry, run)
     if seeds is not None and seeds.missed():
         pytest.fail(
             f"{where}\nat stage {stage} only the model test(s) {', '.join(seeds.tests)} caught it"

@@ -14,7 +14,6 @@ from pathlib import Path
 import click
 
 from dojo.catalog import Kata
-from dojo.grading.cli import grade, grade_many
 from dojo.learner import compare as compare_
 from dojo.learner import hints, interview as interview_, reset as reset_, runs, state, status as status_
 from dojo.learner import tasks, views
@@ -23,6 +22,9 @@ from dojo.learner.workspace import FAILING, OK, USAGE, Problem, Workspace
 EXIT_CODES = "Exit codes: 0 ok, 1 tests failing (or a stage not yet passed), 2 usage error."
 UNKNOWN_COMMAND = "no such command {name!r}; the commands are: {commands}"
 USAGE_LINE = "dojo: {message} (see: {command} --help)"
+# The instructors' commands, loaded only when asked for: they bring pytest and the
+# grader, which a learner's `dojo status` should not wait for.
+GRADING_COMMANDS = {"grade": "grade", "grade-many": "grade_many"}  # name -> dojo.grading.cli attribute
 
 
 class DojoGroup(click.Group):
@@ -34,6 +36,16 @@ class DojoGroup(click.Group):
         except Problem as exc:
             click.echo(f"dojo: {exc}", err=True)
             ctx.exit(exc.code)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *GRADING_COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str):
+        if name in GRADING_COMMANDS:
+            from dojo.grading import cli as grading
+
+            return getattr(grading, GRADING_COMMANDS[name])
+        return super().get_command(ctx, name)
 
     def resolve_command(self, ctx: click.Context, args: list[str]):
         name = args[0] if args else ""
@@ -300,8 +312,6 @@ def reset(kata: str, yes: bool) -> None:
 
 
 # Grading lives in its own package; the group only wires its commands in.
-cli.add_command(grade)
-cli.add_command(grade_many)
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ test a fresh one.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -414,3 +415,80 @@ def test_the_api_report_classes_breaking_changes(repo):
     assert "breaking  Tally.keys: renamed to names" in report
     assert "additive  Tally.count: new optional parameter 'strict'" in report
     assert "A breaking change means code written against your stage 1 API stops working" in report
+
+
+# --- one verdict: plain pytest runs, partial runs, interviews, reset ----------
+
+def plain_pytest(root: Path, *args: str, now: str | None = None) -> subprocess.CompletedProcess:
+    """``pytest ARGS`` typed by the learner (not through dojo), at the time ``now``."""
+    env = dict(os.environ, **({"DOJO_NOW": now} if now else {}))
+    return subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider"],
+                          cwd=root, capture_output=True, text=True, env=env)
+
+
+def test_plain_pytest_runs_during_an_interview_each_count_and_only_full_runs_pass(repo):
+    dojo("interview", "tally", "--minutes", "60", now=T0)
+    assert plain_pytest(repo, "stages/stage1", now=at(3)).returncode == 1  # the stub
+    solve(repo, 1)
+    one = plain_pytest(repo, "stages/stage1/test_tally.py::test_add_counts_one_more", now=at(7))
+    assert one.returncode == 0 and "partial run: 1 of 2 tests of stage 1 ran" in one.stdout.lower()
+    middle = dojo("interview", "tally", now=at(8)).output
+    assert "stages passed: 0 of 3; working on stage 1." in middle  # a partial run earns nothing
+    plain_pytest(repo, "stages/stage1", now=at(11))
+    seen = dojo("status", now=at(15)).output
+    assert "interview: stage 1 of tally passed at 0:11:00 into the round" in seen
+    assert "tally: Interview running: stage 2 (Totals)" in seen
+    assert "tally, stage 2: Totals" in dojo("task", "tally", now=at(15)).output
+    assert "for stage 2 of tally" in dojo("hint", "tally", now=at(15)).output
+    report = dojo("interview", "tally", "--report", now=at(16)).output
+    assert re.search(r"│\s+1 │ Counting\s+│ 0:11:00\s+│ 0:11:00\s+│\s+3 │\s+0 │", report), report
+
+
+def test_reset_during_an_interview_refuses_with_one_line_and_changes_nothing(repo):
+    dojo("interview", "tally", now=T0)
+    solve(repo, 1)
+    plain_pytest(repo, "stages/stage1", now=at(5))
+    dojo("status", now=at(6))
+    result = dojo("reset", "tally", "--yes", now=at(7))
+    assert result.exit_code == 2
+    assert result.output == ("dojo: an interview of tally is running: a reset would leave it "
+                             "behind; end it first (dojo interview tally --stop), then reset\n")
+    assert (repo / "katas" / "tally" / "tally.py").read_text() == REFERENCE[1]
+    assert "tally: Interview running: stage 2" in dojo("status", now=at(8)).output
+    assert "tally, stage 2: Totals" in dojo("task", "tally", now=at(8)).output
+    dojo("interview", "tally", "--stop", now=at(9))
+    assert dojo("reset", "tally", "--yes", now=at(10)).exit_code == 0
+    assert "tally, stage 1: Counting" in dojo("task", "tally", now=at(11)).output
+    status = dojo("status", "tally", now=at(11)).output
+    assert re.search(r"1 │ Counting\s+│ not run", status), status
+
+
+def test_status_keeps_later_verdicts_and_says_when_the_code_changed_since(repo):
+    solve(repo, 2)
+    plain_pytest(repo, "stages/stage2", "--kata", "tally", now="2026-01-31T10:00:00+00:00")
+    plain_pytest(repo, "stages/stage1", "--kata", "tally", now="2026-01-31T10:05:00+00:00")
+    status = dojo("status", "tally").output
+    assert re.search(r"1 │ Counting\s+│ passed \(2 of 2\)\s+│ 2026-01-31 10:05", status), status
+    assert re.search(r"2 │ Totals\s+│ passed \(2 of 2\)\s+│ 2026-01-31 10:00", status), status
+    solve(repo, 2, REFERENCE[2] + "\n# tidied\n")
+    status = dojo("status", "tally").output
+    assert re.search(r"2 │ Totals\s+│ passed \(2 of 2\), code changed since", status), status
+
+
+def test_collect_only_does_not_change_status(repo):
+    solve(repo, 1)
+    plain_pytest(repo, "stages/stage1", "--kata", "tally")
+    before = dojo("status", "tally").output
+    assert plain_pytest(repo, "stages/stage1", "--co").returncode == 0
+    assert dojo("status", "tally").output == before
+
+
+def test_hint_all_shows_the_hints_revealed_and_reveals_none(repo):
+    assert "No hint of stage 1 of tally revealed yet" in dojo("hint", "tally", "--all").output
+    dojo("hint", "tally")
+    dojo("hint", "tally")
+    shown = dojo("hint", "tally", "--list").output
+    assert "Hint 1 of 3" in shown and "Hint 2 of 3" in shown and "Hint 3 of 3" not in shown
+    assert "(dojo hint tally reveals the next)" in shown
+    state = json.loads((repo / ".dojo" / "hints.json").read_text())
+    assert state["katas"]["tally"] == {"1": 2}

@@ -1,7 +1,12 @@
 """The pytest plugin: stages in order, locks, imports solutions, reports.
 
 Loaded by the repository's root ``conftest.py``. Hooks are in lifecycle
-order; the run's state lives in ``config.stash``.
+order; the run's state lives in ``config.stash``. The verdict is
+:mod:`dojo.results`'s: the plugin knows each suite whole (suite files are
+collected whole, node ids are selected here, and the collection is read
+before ``--lf`` filters it), turns the solution's skips into failures, and
+appends each run of the learner's code to the run log. Katas still exactly
+their shipped stub are left out of plain runs (:mod:`dojo.stubs`).
 """
 
 from __future__ import annotations

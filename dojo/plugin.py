@@ -32,7 +32,7 @@ from dojo.results import (
     Outcome,
     StageResult,
 )
-from dojo.stages import StageFile, classify, expand_args, selected
+from dojo.stages import StageFile, classify, expand_args, is_stage_arg, selected
 
 SOLUTION_HELP = (
     "folder laid out like katas/ whose <kata>/ subfolder is the solution "
@@ -56,6 +56,7 @@ class DojoRun:
     solution_arg: str | None
     only: list[str] | None
     quiet: list[str] = field(default_factory=list)  # katas not started: not collected
+    asked: bool = False  # the command line asked for stage suites
     selections: dict[Path, list[str]] = field(default_factory=dict)  # suite file -> node ids
     suites: dict[StageFile, set[str]] = field(default_factory=dict)  # every test of each suite
     files: dict[str, StageFile] = field(default_factory=dict)  # nodeid -> suite address, in run
@@ -228,9 +229,9 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session: pytest.Session) -> None:
     run = session.config.stash[RUN]
-    args, run.selections = expand_args(
-        list(session.config.args), session.config.invocation_params.dir, run.catalog
-    )
+    here = session.config.invocation_params.dir
+    run.asked = any(is_stage_arg(arg, here, run.catalog) for arg in session.config.args)
+    args, run.selections = expand_args(list(session.config.args), here, run.catalog)
     session.config.args[:] = args
 
 
@@ -367,7 +368,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config):
     yield
     run = config.stash[RUN]
     lines = render(run.results(), run.catalog, run.rerun_options(), display)
-    if run.quiet:
+    if run.quiet and run.asked:
         lines += welcome(run.catalog, run.quiet, display, everything=not run.files)
     if not lines:
         return
@@ -378,7 +379,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config):
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash[RUN]
-    if run.quiet and not run.files and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+    if (run.quiet and run.asked and not run.files
+            and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED):
         # Every kata is still its stub: a welcome, not a failed install.
         session.exitstatus = exitstatus = pytest.ExitCode.OK
     run.exitstatus = int(exitstatus)

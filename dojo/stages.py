@@ -62,6 +62,12 @@ def _earlier(path: Path, catalog: Catalog) -> list[tuple[int, Path]]:
     ]
 
 
+def is_stage_arg(arg: str, invocation_dir: Path, catalog: Catalog) -> bool:
+    """Whether a command-line argument asks for stage suites (``stages/`` or anything in it)."""
+    path = (invocation_dir / arg.partition("::")[0]).resolve()
+    return path.is_relative_to(catalog.root / STAGES_DIR)
+
+
 def expand_args(
     args: list[str], invocation_dir: Path, catalog: Catalog
 ) -> tuple[list[str], dict[Path, list[str]]]:

@@ -101,7 +101,7 @@ class StageResult:
     @property
     def is_verdict(self) -> bool:
         """Says something lasting about the code: a full pass, or any failure."""
-        return self.outcome == Outcome.FAILED or (self.outcome == Outcome.PASSED)
+        return self.outcome in (Outcome.FAILED, Outcome.PASSED)
 
     def note(self) -> str | None:
         if self.outcome == Outcome.PARTIAL:
@@ -120,7 +120,7 @@ class StageResult:
         return str(outcome)
 
     def as_json(self, max_failures: int = MAX_FAILURES) -> dict:
-        data = {
+        return {
             "status": str(self.outcome),
             "complete": self.complete,
             "total": self.total,
@@ -133,7 +133,6 @@ class StageResult:
             "note": self.note(),
             "failures": self.failures[:max_failures],
         }
-        return data
 
     @classmethod
     def from_json(cls, stage: int, data: dict, *, at: str | None = None,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from dojo import stubs
 from dojo.catalog import Kata
 from dojo.learner import compare as compare_
 from dojo.learner import hints, interview as interview_, reset as reset_, runs, state, status as status_
@@ -112,7 +113,8 @@ def status(kata: str | None) -> None:
     progresses = status_.status(ws, kata)
     rounds = {p.kata.name: interview_.unlocked_stage(ws, p.kata) for p in progresses
               if interview_.running(ws, p.kata) is not None}
-    views.console().print(views.status_table(progresses, rounds))
+    quiet = tuple(stubs.not_started(ws.catalog, ws.solutions()))
+    views.console().print(views.status_table(progresses, rounds, quiet))
 
 
 @cli.command()

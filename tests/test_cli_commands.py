@@ -492,3 +492,13 @@ def test_hint_all_shows_the_hints_revealed_and_reveals_none(repo):
     assert "(dojo hint tally reveals the next)" in shown
     state = json.loads((repo / ".dojo" / "hints.json").read_text())
     assert state["katas"]["tally"] == {"1": 2}
+
+
+def test_status_says_not_started_for_a_kata_still_its_shipped_stub(repo):
+    from dojo import stubs
+    from dojo.catalog import load_catalog
+
+    stubs.write(repo, load_catalog(repo))
+    assert re.search(r"1 │ Counting\s+│ not started", dojo("status", "tally").output)
+    solve(repo, 1)
+    assert re.search(r"1 │ Counting\s+│ not run", dojo("status", "tally").output)

@@ -56,7 +56,8 @@ def stage_bar(p: KataProgress, width: int = 30) -> Table:
 
 
 def status_table(progresses: list[KataProgress],
-                 interviews: dict[str, int] | None = None) -> Group:
+                 interviews: dict[str, int] | None = None,
+                 not_started: tuple[str, ...] = ()) -> Group:
     """Per stage, the latest verdict of a full run (or a failure), when, and on which code."""
     interviews = interviews or {}
     table = Table(title="kata-dojo status", title_justify="left")
@@ -68,11 +69,14 @@ def status_table(progresses: list[KataProgress],
     for p in progresses:
         for stage in p.kata.stages:
             shown = p.shown(stage)
+            words = result_text(shown, p.changed_since(stage))
+            if stage == 1 and not p.ran and p.kata.name in not_started:
+                words = Text(str(Outcome.NOT_STARTED), style="dim")
             table.add_row(
                 p.kata.name if stage == 1 else "",
                 str(stage),
                 p.kata.stage_title(stage),
-                result_text(shown, p.changed_since(stage)),
+                words,
                 when_text(shown),
                 end_section=stage == p.last_stage,
             )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from dojo import stubs
 from dojo.catalog import Kata
 from dojo.learner import compare as compare_
 from dojo.learner import hints, interview as interview_, reset as reset_, runs, state, status as status_
@@ -22,6 +23,8 @@ from dojo.learner.workspace import FAILING, OK, USAGE, Problem, Workspace
 EXIT_CODES = "Exit codes: 0 ok, 1 tests failing (or a stage not yet passed), 2 usage error."
 UNKNOWN_COMMAND = "no such command {name!r}; the commands are: {commands}"
 USAGE_LINE = "dojo: {message} (see: {command} --help)"
+RESET_IN_INTERVIEW = ("an interview of {kata} is running: a reset would leave it behind; "
+                      "end it first (dojo interview {kata} --stop), then reset")
 # The instructors' commands, loaded only when asked for: they bring pytest and the
 # grader, which a learner's `dojo status` should not wait for.
 GRADING_COMMANDS = {"grade": "grade", "grade-many": "grade_many"}  # name -> dojo.grading.cli attribute
@@ -93,17 +96,25 @@ def cli() -> None:
 @cli.command()
 @click.argument("kata", required=False)
 def status(kata: str | None) -> None:
-    """A table, kata by stage, of the most recent run, and the next step.
+    """A table, kata by stage, of each stage's latest verdict, and the next step.
+
+    A stage's verdict is its latest full run that passed it, or a run in
+    which it failed; a later run of fewer stages keeps it, and a pass seen on
+    code that has changed since says so. Plain pytest runs count alike.
 
     \b
     Example:
       $ dojo status lru_cache
-      lru_cache  1  Basic operations     passed (12 of 12)
-                 2  From scratch, O(1)   failed (2 of 9)
+      lru_cache  1  Basic operations     passed (12 of 12)   2026-01-31 10:12
+                 2  From scratch, O(1)   failed (2 of 9)     2026-01-31 10:30
       ...
     """
     ws = open_workspace()
-    views.console().print(views.status_table(status_.status(ws, kata)))
+    progresses = status_.status(ws, kata)
+    rounds = {p.kata.name: interview_.unlocked_stage(ws, p.kata) for p in progresses
+              if interview_.running(ws, p.kata) is not None}
+    quiet = tuple(stubs.not_started(ws.catalog, ws.solutions()))
+    views.console().print(views.status_table(progresses, rounds, quiet))
 
 
 @cli.command()
@@ -127,19 +138,28 @@ def task(kata: str, stage: int | None) -> None:
 
 @cli.command()
 @click.argument("kata")
-def hint(kata: str) -> None:
+@click.option("--all", "--list", "show_all", is_flag=True,
+              help="show again the hints already revealed for the current stage (none more)")
+def hint(kata: str, show_all: bool) -> None:
     """The next hint for the current stage of KATA (the design nudge first).
 
     Each call shows one more; the count is remembered in .dojo/hints.json.
+    --all shows again those already revealed, without revealing another.
 
     \b
     Example:
       $ dojo hint lru_cache
       Hint 1 of 3 for stage 1 of lru_cache:
         ...
+      $ dojo hint lru_cache --all
     """
     ws = open_workspace()
-    views.console().print(views.hint_view(hints.next_hint(ws, ws.kata(kata))))
+    chosen = ws.kata(kata)
+    if show_all:
+        stage, shown = hints.revealed(ws, chosen)
+        views.console().print(views.hints_view(shown, chosen.name, stage))
+        return
+    views.console().print(views.hint_view(hints.next_hint(ws, chosen)))
 
 
 @cli.command()
@@ -173,8 +193,10 @@ def run(kata: str | None, stage: int | None, solution: str | None, verbose: bool
     if verbose:
         out.print(outcome.output, markup=False, highlight=False)
     notes = interview_.observe(ws)
-    progress = state.kata_progress(ws, chosen) if solution is None else outcome.results
-    out.print(views.run_summary(outcome, progress if progress.ran else outcome.results))
+    progress = state.kata_progress(ws, chosen)
+    if solution is not None or not progress.ran:  # not the learner's code: this run only
+        progress = state.progress_of(chosen, [(state.now(), outcome.results)])
+    out.print(views.run_summary(outcome, progress))
     for note in notes:
         out.print(views.note_view(note))
         if note.kind == "passed" and note.stage + 1 == interview_.unlocked_stage(ws, chosen):
@@ -273,9 +295,10 @@ def interview(kata: str, minutes: int, stop: bool, report: bool, new: bool) -> N
         return
     now = state.now()
     ends = state.parse_time(current["ends_at"])
-    stage = interview_.unlocked_stage(ws, chosen)
+    reached = interview_.derive(chosen, current, ws=ws).reached
+    stage = min(reached + 1, len(chosen.stage_titles))
     out.print(f"Interview of {chosen.name}: {interview_.elapsed(now, ends)} left; "
-              f"stages passed: {current.get('reached', 0)} of {len(chosen.stage_titles)}; "
+              f"stages passed: {reached} of {len(chosen.stage_titles)}; "
               f"working on stage {stage}.")
     out.print(views.task_view(tasks.read(ws, chosen, stage), out.is_terminal))
 
@@ -294,6 +317,8 @@ def reset(kata: str, yes: bool) -> None:
     """
     ws = open_workspace()
     chosen = ws.kata(kata)
+    if interview_.running(ws, chosen) is not None:
+        raise Problem(RESET_IN_INTERVIEW.format(kata=chosen.name), USAGE)
     folder = ws.show(ws.solutions() / chosen.name)
     if not yes and not click.confirm(
         f"Replace {folder}/ with the stub? Your files go to a backup first.", default=False

@@ -1,7 +1,12 @@
 """The pytest plugin: stages in order, locks, imports solutions, reports.
 
 Loaded by the repository's root ``conftest.py``. Hooks are in lifecycle
-order; the run's state lives in ``config.stash``.
+order; the run's state lives in ``config.stash``. The verdict is
+:mod:`dojo.results`'s: the plugin knows each suite whole (suite files are
+collected whole, node ids are selected here, and the collection is read
+before ``--lf`` filters it), turns the solution's skips into failures, and
+appends each run of the learner's code to the run log. Katas still exactly
+their shipped stub are left out of plain runs (:mod:`dojo.stubs`).
 """
 
 from __future__ import annotations
@@ -14,29 +19,32 @@ from pathlib import Path
 
 import pytest
 
-from dojo import profiles, progress
+from dojo import profiles, progress, stubs
 from dojo.catalog import Catalog, CatalogError, load_catalog
 from dojo.loader import Loaded, display, load_solution
-from dojo.report import (
-    FAILED,
-    LOCKED,
+from dojo.report import render, welcome
+from dojo.results import (
     LOCKED_REASON,
-    PASSED,
-    SKIPPED,
-    StageTally,
-    render,
-    runs_for,
+    SCHEMA_NAME,
+    SCHEMA_VERSION,
+    SKIPPED_BY_SOLUTION,
+    KataResult,
+    Outcome,
+    StageResult,
 )
-from dojo.stages import StageFile, classify, expand_args
+from dojo.stages import StageFile, classify, expand_args, is_stage_arg, selected
 
 SOLUTION_HELP = (
     "folder laid out like katas/ whose <kata>/ subfolder is the solution "
     "(default: katas/). 'reference' picks the reference solution of the "
     "highest stage in the run."
 )
-KATA_HELP = "run only this kata (repeatable)."
-JSON_HELP = "also write this run's per-kata, per-stage results as JSON to PATH."
+KATA_HELP = "run only this kata (repeatable); a kata not started yet runs only when named."
+JSON_HELP = ("also write this run's per-kata, per-stage results as JSON to PATH "
+             "(schema: dojo/schema/run-v1.json).")
 NOT_IMPLEMENTED = "{message} (the method still raises NotImplementedError: write it in {folder})"
+NO_SUCH_TEST = "{path}::{selector}: no such test in the suite"
+LOG_FAILURES = 5  # failures kept per stage in the run log: enough for a summary
 
 
 @dataclass
@@ -47,15 +55,20 @@ class DojoRun:
     solution_base: Path
     solution_arg: str | None
     only: list[str] | None
-    files: dict[str, StageFile] = field(default_factory=dict)  # nodeid -> suite address
-    tallies: dict[tuple[str, int], StageTally] = field(default_factory=dict)
+    quiet: list[str] = field(default_factory=list)  # katas not started: not collected
+    asked: bool = False  # the command line asked for stage suites
+    selections: dict[Path, list[str]] = field(default_factory=dict)  # suite file -> node ids
+    suites: dict[StageFile, set[str]] = field(default_factory=dict)  # every test of each suite
+    files: dict[str, StageFile] = field(default_factory=dict)  # nodeid -> suite address, in run
     loaded: dict[str, Loaded] = field(default_factory=dict)
-    outcomes: dict[str, str] = field(default_factory=dict)  # nodeid -> outcome
-    failures: dict[tuple[str, int], list[dict]] = field(default_factory=dict)
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # nodeid -> test outcome
+    locked: set[str] = field(default_factory=set)  # tests the harness itself skipped
+    failing: set[StageFile] = field(default_factory=set)  # stages with a failure so far
+    failures: dict[StageFile, list[dict]] = field(default_factory=dict)
     exitstatus: int = 0
 
     def highest_stage(self, kata: str) -> int:
-        return max((s for (name, s) in self.tallies if name == kata), default=1)
+        return max((a.stage for a in self.files.values() if a.kata == kata), default=1)
 
     def solution_root(self, kata: str) -> Path:
         """The solution folder; for a folder of stageN/ trees, the run's highest."""
@@ -74,33 +87,60 @@ class DojoRun:
     def lock_of(self, address: StageFile) -> int | None:
         """The earliest earlier stage of the same kata that has failures."""
         for stage in range(1, address.stage):
-            tally = self.tallies.get((address.kata, stage))
-            if tally and tally.failed:
+            if StageFile(stage, address.kata) in self.failing:
                 return stage
         return None
 
     def record(self, nodeid: str, address: StageFile, report: pytest.TestReport) -> None:
-        """Count each test once: failed if any phase failed, else by its outcome."""
-        tally = self.tallies[(address.kata, address.stage)]
+        """One test's outcome: failed if any phase failed, else by what it did."""
         before = self.outcomes.get(nodeid)
         if report.failed:
-            outcome = FAILED
+            outcome = Outcome.FAILED
         elif report.skipped:
-            outcome = LOCKED if self.lock_of(address) else SKIPPED
+            outcome = Outcome.LOCKED if nodeid in self.locked else Outcome.SKIPPED_BY_SOLUTION
         elif report.when == "call":
-            outcome = PASSED
+            outcome = Outcome.PASSED
         else:
             return
-        if before == FAILED or before == outcome:
+        if before in (Outcome.FAILED, Outcome.SKIPPED_BY_SOLUTION):
             return
-        if before is not None:
-            setattr(tally, before, getattr(tally, before) - 1)
+        if outcome == Outcome.FAILED and getattr(report, "dojo_skip", False):
+            outcome = Outcome.SKIPPED_BY_SOLUTION
         self.outcomes[nodeid] = outcome
-        setattr(tally, outcome, getattr(tally, outcome) + 1)
-        if outcome == FAILED:
-            self.failures.setdefault((address.kata, address.stage), []).append(
+        if outcome in (Outcome.FAILED, Outcome.SKIPPED_BY_SOLUTION):
+            self.failing.add(address)
+            self.failures.setdefault(address, []).append(
                 {"test": nodeid, "message": _first_line(report)}
             )
+
+    def results(self) -> list[KataResult]:
+        """Each kata of the run, in manifest order, with the stages it collected."""
+        addresses = sorted(set(self.files.values()))
+        by_test: dict[StageFile, list[Outcome]] = {a: [] for a in addresses}
+        for nodeid, outcome in self.outcomes.items():
+            if nodeid in self.files:
+                by_test[self.files[nodeid]].append(outcome)
+        katas = []
+        for kata in self.catalog.katas:
+            mine = [a for a in addresses if a.kata == kata.name]
+            if not mine:
+                continue
+            result = KataResult(kata.name, kata.stages,
+                                fingerprint=stubs.fingerprint(self.solution_root(kata.name) / kata.name))
+            for address in mine:
+                seen = by_test[address]
+                suite = self.suites.get(address) or {n for n, a in self.files.items() if a == address}
+                result.stages[address.stage] = StageResult(
+                    address.stage,
+                    total=max(len(suite), len(seen)),
+                    passed=seen.count(Outcome.PASSED),
+                    failed=seen.count(Outcome.FAILED),
+                    skipped_by_solution=seen.count(Outcome.SKIPPED_BY_SOLUTION),
+                    locked=seen.count(Outcome.LOCKED),
+                    failures=self.failures.get(address, []),
+                )
+            katas.append(result)
+        return katas
 
     def is_learners_code(self) -> bool:
         return self.solution_base.resolve() == (self.catalog.root / "katas").resolve()
@@ -123,6 +163,14 @@ def _first_line(report: pytest.TestReport) -> str:
     return (lines[-1] if lines else "failed")[:500]
 
 
+def _skip_reason(report: pytest.TestReport) -> str:
+    if getattr(report, "wasxfail", None) is not None:
+        return f"xfail: {report.wasxfail}" if report.wasxfail else "xfail"
+    if isinstance(report.longrepr, tuple) and len(report.longrepr) == 3:
+        return str(report.longrepr[2])[:300]
+    return "skipped"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("dojo", "kata-dojo")
     group.addoption("--solution", metavar="DIR", default=None, help=SOLUTION_HELP)
@@ -140,6 +188,17 @@ def _solution_base(config: pytest.Config, catalog: Catalog) -> Path:
     return path.resolve()
 
 
+def _named_katas(config: pytest.Config, catalog: Catalog) -> set[str]:
+    """Katas whose suite file the command line names: those run even when not started."""
+    named = set()
+    for arg in config.args:
+        path = (config.invocation_params.dir / arg.partition("::")[0]).resolve()
+        found = classify(path, catalog) if path.is_file() else None
+        if found is not None:
+            named.add(found.kata)
+    return named
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stage(n): set by kata-dojo on every stage test")
     profiles.load_default_unless_chosen(config.getoption("hypothesis_profile", None))
@@ -153,37 +212,80 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError(
                 f"--kata {name}: unknown kata; the katas are: {', '.join(catalog.names())}"
             )
-    config.stash[RUN] = DojoRun(
+    run = DojoRun(
         catalog=catalog,
         solution_base=_solution_base(config, catalog),
         solution_arg=config.getoption("solution"),
         only=only,
     )
+    if run.is_learners_code() and not only:
+        # A kata still exactly the shipped stub stays quiet: its failures would
+        # bury the kata the learner is working on, or greet a fresh clone.
+        named = _named_katas(config, catalog)
+        run.quiet = [k for k in stubs.not_started(catalog, run.solution_base) if k not in named]
+    config.stash[RUN] = run
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session: pytest.Session) -> None:
     run = session.config.stash[RUN]
-    session.config.args[:] = expand_args(
-        list(session.config.args), session.config.invocation_params.dir, run.catalog
-    )
+    here = session.config.invocation_params.dir
+    run.asked = any(is_stage_arg(arg, here, run.catalog) for arg in session.config.args)
+    args, run.selections = expand_args(list(session.config.args), here, run.catalog)
+    session.config.args[:] = args
 
 
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    run = config.stash.get(RUN, None)
+    if run is None or not run.quiet:
+        return None
+    address = classify(collection_path, run.catalog)
+    return True if address is not None and address.kata in run.quiet else None
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)
+def pytest_make_collect_report(collector: pytest.Collector):
+    # Innermost wrapper: the tests of a suite file as collected, before --lf
+    # (an outer wrapper) keeps only the last failures. That is the whole suite
+    # a stage must pass.
+    report = yield
+    run = collector.config.stash.get(RUN, None)
+    if run is not None and report.passed and isinstance(collector, (pytest.Module, pytest.Class)):
+        address = classify(collector.path, run.catalog)
+        if address is not None:
+            tests = run.suites.setdefault(address, set())
+            tests.update(x.nodeid for x in report.result if isinstance(x, pytest.Item))
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(
     session: pytest.Session, config: pytest.Config, items: list[pytest.Item]
 ) -> None:
     run = config.stash[RUN]
     keep, drop = [], []
+    matched: set[tuple[Path, str]] = set()
     for item in items:
         address = classify(item.path, run.catalog)
         if address is not None and run.only and address.kata not in run.only:
+            run.suites.pop(address, None)
             drop.append(item)
             continue
+        if address is not None and item.path in run.selections:
+            hits = [s for s in run.selections[item.path] if selected(item.nodeid, [s])]
+            matched.update((item.path, s) for s in hits)
+            if not hits:  # the file was collected whole to know its suite; run what was asked
+                drop.append(item)
+                run.files[item.nodeid] = address
+                continue
         keep.append(item)
         if address is not None:
             run.files[item.nodeid] = address
             item.add_marker(pytest.mark.stage(address.stage))
-            run.tallies.setdefault((address.kata, address.stage), StageTally()).total += 1
+    for path, selectors in run.selections.items():
+        for selector in selectors:
+            if (path, selector) not in matched:
+                raise pytest.UsageError(NO_SUCH_TEST.format(path=display(path), selector=selector))
     if drop:
         config.hook.pytest_deselected(items=drop)
     # Earlier stages first, whatever order the arguments came in.
@@ -222,6 +324,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         return
     locked_by = run.lock_of(address)
     if locked_by is not None:
+        run.locked.add(item.nodeid)
         pytest.skip(LOCKED_REASON.format(stage=locked_by, kata=address.kata))
 
 
@@ -241,7 +344,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     run, address = _stage_test(item)
     if address is None:
         return report
-    if report.failed and call.excinfo is not None and call.excinfo.errisinstance(NotImplementedError):
+    if report.skipped and item.nodeid not in run.locked:
+        # Not the harness's lock: the solution's code skipped (or xfailed) the test.
+        report.longrepr = SKIPPED_BY_SOLUTION.format(reason=_skip_reason(report))
+        report.outcome = "failed"
+        report.dojo_skip = True
+        if hasattr(report, "wasxfail"):
+            del report.wasxfail
+    elif report.failed and call.excinfo is not None and call.excinfo.errisinstance(NotImplementedError):
         # The stub's own message already says what to write; a traceback adds nothing.
         message = str(call.excinfo.value) or "a method raised NotImplementedError"
         report.longrepr = NOT_IMPLEMENTED.format(
@@ -257,48 +367,51 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config):
     # last thing the learner reads before the final counts.
     yield
     run = config.stash[RUN]
-    messages = {
-        where: [failure["message"] for failure in failures]
-        for where, failures in run.failures.items()
-    }
-    runs = runs_for(run.catalog, run.tallies, messages)
-    if not runs:
+    lines = render(run.results(), run.catalog, run.rerun_options(), display)
+    if run.quiet and run.asked:
+        lines += welcome(run.catalog, run.quiet, display, everything=not run.files)
+    if not lines:
         return
     terminalreporter.write_sep("=", "kata-dojo")
-    for line in render(runs, run.rerun_options(), display):
+    for line in lines:
         terminalreporter.write_line(line)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash[RUN]
+    if (run.quiet and run.asked and not run.files
+            and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED):
+        # Every kata is still its stub: a welcome, not a failed install.
+        session.exitstatus = exitstatus = pytest.ExitCode.OK
     run.exitstatus = int(exitstatus)
+    if not any(nodeid in run.files for nodeid in run.outcomes):
+        return  # --co, or nothing ran: nothing to say, nothing to overwrite
     wanted = session.config.getoption("dojo_json")
-    learners = bool(run.tallies) and run.is_learners_code()
+    learners = run.is_learners_code()
     if not (wanted or learners):
         return
-    results = _results(run)  # one set of results, whichever files it goes to
+    results = as_json(run)  # one set of results, whichever files it goes to
     if wanted:
         _save(results, session.config.invocation_params.dir / wanted)
     if learners:
-        _save(results, progress.state_dir(run.catalog.root) / progress.LAST_RUN)
+        _log(run, results)
 
 
-def _results(run: DojoRun) -> dict:
-    katas = {
-        r.kata.name: {
-            "highest_stage": r.highest_passed(),
-            "stages": {
-                str(s): t.as_dict() | {"failures": run.failures.get((r.kata.name, s), [])}
-                for s, t in sorted(r.stages.items())
-            },
-        }
-        for r in runs_for(run.catalog, run.tallies)
-    }
+def as_json(run: DojoRun, max_failures: int | None = None) -> dict:
+    """The run's results as ``--dojo-json`` writes them (schema ``run-v1``)."""
+    try:
+        when = progress.clock()
+    except ValueError:  # a bad $DOJO_NOW is the dojo command's to report
+        when = datetime.now(timezone.utc)
     return {
-        "format": progress.STATE_FORMAT,
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="microseconds"),
+        "schema": SCHEMA_NAME,
+        "version": SCHEMA_VERSION,
+        "event": "run",
+        "finished_at": when.isoformat(timespec="microseconds"),
         "solution": str(run.solution_base),
-        "katas": katas,
+        "not_started": list(run.quiet),
+        "katas": {r.name: r.as_json(*([max_failures] if max_failures else []))
+                  for r in run.results()},
     }
 
 
@@ -307,6 +420,17 @@ def _save(results: dict, path: Path) -> None:
         progress.write_json(path, results)
     except OSError as exc:  # a read-only checkout must not fail the run
         print(f"kata-dojo: could not save results to {path}: {exc.strerror}")
+
+
+def _log(run: DojoRun, results: dict) -> None:
+    """Append the run to the learner's run log (failures trimmed: it is a history)."""
+    line = dict(results)
+    line["katas"] = {r.name: r.as_json(LOG_FAILURES) for r in run.results()}
+    path = progress.state_dir(run.catalog.root) / progress.RUN_LOG
+    try:
+        progress.append_line(path, line)
+    except OSError as exc:
+        print(f"kata-dojo: could not save progress to {path}: {exc.strerror}")
 
 
 @pytest.hookimpl(trylast=True)

@@ -1,7 +1,10 @@
 """The learner's progress: one small state folder, ``.dojo/``, ignored by git.
 
-Every file is written atomically (a temporary file, then ``os.replace``), and
-a missing or corrupt file reads as empty with a one-line warning, so no
+``runs.jsonl`` is the log of runs: one JSON line per run of the learner's
+code, appended whole by the plugin (one ``write`` on a file opened for
+appending), never rewritten; everything else is derived from it. Other files
+are written atomically (a temporary file, then ``os.replace``), and a missing
+or corrupt file (or log line) reads as empty with a one-line warning, so no
 command ever crashes on it and no learner code is ever touched.
 """
 
@@ -11,12 +14,16 @@ import json
 import os
 import sys
 import tempfile
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 STATE_DIR_ENV = "DOJO_STATE_DIR"
-LAST_RUN = "last_run.json"
+CLOCK_ENV = "DOJO_NOW"
+RUN_LOG = "runs.jsonl"
 STATE_FORMAT = 1
+BAD_LINES = ("kata-dojo: warning: {path}: {count} unreadable line(s) skipped "
+             "(line {first}); delete them to silence this")
 UNREADABLE = "kata-dojo: warning: {path} is unreadable ({why}); starting it afresh"
 FOREIGN = "kata-dojo: warning: {path} is not a kata-dojo state file; starting it afresh"
 
@@ -70,3 +77,59 @@ def read_json(path: Path) -> dict[str, Any]:
         warn(FOREIGN.format(path=path))
         return {}
     return data
+
+
+def clock() -> datetime:
+    """The current time; ``$DOJO_NOW`` (ISO 8601) fakes it, for tests and time travel.
+
+    Raises ValueError on a ``$DOJO_NOW`` that is not a date and time.
+    """
+    faked = os.environ.get(CLOCK_ENV)
+    if not faked:
+        return datetime.now(timezone.utc)
+    when = datetime.fromisoformat(faked)
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def append_line(path: Path, record: dict[str, Any]) -> None:
+    """Append ``record`` as one JSON line: a single ``write`` in append mode, so
+    concurrent writers never interleave and a reader sees whole lines."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    line = (json.dumps(record, sort_keys=True, separators=(",", ":")) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
+
+
+def read_lines(path: Path) -> list[dict[str, Any]]:
+    """The JSON objects of a log, in order; unreadable lines are skipped with one
+    warning line (a torn last line included: it is still being written)."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        warn(UNREADABLE.format(path=path, why=exc.__class__.__name__))
+        return []
+    records, bad = [], []
+    lines = raw.split(b"\n")
+    torn = lines.pop() if lines and not raw.endswith(b"\n") else b""
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        if isinstance(record, dict):
+            records.append(record)
+        else:
+            bad.append(number)
+    if torn.strip():
+        bad.append(len(lines) + 1)
+    if bad:
+        warn(BAD_LINES.format(path=path, count=len(bad), first=bad[0]))
+    return records

@@ -1,99 +1,53 @@
-"""The end-of-run report: each kata's stages, and the one next step."""
+"""The end-of-run report: each kata's stages, and the one next step.
+
+What each stage's result is, and the words for it, come from
+:mod:`dojo.results`; this module only lays them out for the terminal.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 
 from dojo.catalog import Catalog, Kata
+from dojo.results import KataResult, Outcome
 
-PASSED, FAILED, LOCKED, SKIPPED, NOT_RUN = "passed", "failed", "locked", "skipped", "not run"
-LOCKED_REASON = "locked: stage {stage} of {kata} has failures"
 # How many distinct failure messages the report repeats under the stage to fix,
 # and how much of each: the full text is in pytest's output above.
 MESSAGES_SHOWN, MESSAGE_WIDTH = 3, 150
-
-
-@dataclass
-class StageTally:
-    """What happened to one kata's stage in this run."""
-
-    total: int = 0
-    passed: int = 0
-    failed: int = 0
-    locked: int = 0
-    skipped: int = 0
-
-    @property
-    def status(self) -> str:
-        if self.failed:
-            return FAILED
-        if self.locked:
-            return LOCKED
-        if self.passed:
-            return PASSED
-        return SKIPPED if self.skipped else NOT_RUN
-
-    def describe(self) -> str:
-        if self.status == FAILED:
-            return f"failed ({self.failed} of {self.total})"
-        if self.status == PASSED:
-            return f"passed ({self.passed} test{'s' if self.passed != 1 else ''})"
-        return self.status
-
-    def as_dict(self) -> dict[str, object]:
-        return {
-            "status": self.status,
-            "total": self.total,
-            "passed": self.passed,
-            "failed": self.failed,
-            "locked": self.locked,
-            "skipped": self.skipped,
-        }
-
-
-@dataclass
-class KataRun:
-    """One kata's stages in this run, by stage number."""
-
-    kata: Kata
-    stages: dict[int, StageTally] = field(default_factory=dict)
-    messages: dict[int, list[str]] = field(default_factory=dict)  # stage -> failure messages
-
-    def first_failed(self) -> int | None:
-        return next((s for s in sorted(self.stages) if self.stages[s].status == FAILED), None)
-
-    def highest_passed(self) -> int:
-        """The last stage of an unbroken run of passes from stage 1 (0 if none)."""
-        highest = 0
-        for stage in self.kata.stages:
-            if stage in self.stages and self.stages[stage].status == PASSED:
-                highest = stage
-            else:
-                break
-        return highest
+NOT_STARTED = "{kata}: not started; begin with: pytest stages/stage1 --kata {kata}"
+WELCOME = "Welcome to kata-dojo. No kata is started yet; pick one and run its stage 1:"
 
 
 def command(stage: int, extra: str) -> str:
     return f"pytest stages/stage{stage}{extra}"
 
 
-def next_step(run: KataRun, extra: str, root_display) -> str:
+def unfinished(run: KataResult) -> int | None:
+    """The first stage of the run that did not run whole (partial, or not run at all)."""
+    ran = [s for s in sorted(run.stages) if run.stages[s].ran]
+    last = ran[-1] if ran else 0
+    return next((s for s in sorted(run.stages)
+                 if s <= last and not run.stages[s].complete), None)
+
+
+def next_step(kata: Kata, run: KataResult, extra: str, root_display) -> str:
     """One line: what the learner should do now."""
-    kata = run.kata
     failed = run.first_failed()
     if failed is not None:
         return (
             f"Next: make stage {failed} pass (task: {root_display(kata.task_path(failed))}), "
             f"then rerun: {command(failed, extra)}"
         )
+    partial = unfinished(run)
+    if partial is not None:
+        stage = run.result(partial)
+        why = stage.note() or f"stage {partial} did not run"
+        return f"{why[0].upper()}{why[1:]}: {command(partial, extra)}"
     highest = run.highest_passed()
     if highest == 0:
         return f"Next: read {root_display(kata.task_path(1))}, then run: {command(1, extra)}"
     if highest < len(kata.stage_titles):
         nxt = highest + 1
-        if nxt in run.stages:  # ran, but neither passed nor failed: skipped
-            return f"Next: stage {nxt} was skipped; run: {command(nxt, extra)}"
         return (
             f"Stage {highest} passed. Stage {nxt} ({kata.stage_title(nxt)}) is unlocked: "
             f"read {root_display(kata.task_path(nxt))}, then run: {command(nxt, extra)}"
@@ -120,37 +74,34 @@ def grouped(messages: list[str]) -> list[str]:
     return lines
 
 
-def render(runs: list[KataRun], extra: str, root_display) -> list[str]:
+def render(runs: list[KataResult], catalog: Catalog, extra: str, root_display) -> list[str]:
     """The report's lines, kata by kata; under the stage to fix, what fails there."""
     lines = []
     for run in runs:
-        kata = run.kata
+        kata = catalog.get(run.name)
         to_fix = run.first_failed()
         lines.append(f"{kata.name} ({kata.title})")
         for stage in kata.stages:
-            tally = run.stages.get(stage)
-            if tally:
-                status = tally.describe()
+            result = run.stages.get(stage)
+            if result:
+                status = result.describe()
             else:  # not in this run; locked all the same while an earlier stage fails
-                status = LOCKED if to_fix is not None and stage > to_fix else NOT_RUN
+                status = Outcome.LOCKED if to_fix is not None and stage > to_fix else Outcome.NOT_RUN
             lines.append(f"  stage {stage}  {kata.stage_title(stage):<24} {status}")
             if stage == to_fix:
-                lines += [f"      {line}" for line in grouped(run.messages.get(stage, []))]
-        lines.append(f"  {next_step(run, extra, root_display)}")
+                messages = [f.get("message", "") for f in run.result(stage).failures]
+                lines += [f"      {line}" for line in grouped(messages)]
+        lines.append(f"  {next_step(kata, run, extra, root_display)}")
     return lines
 
 
-def runs_for(
-    catalog: Catalog,
-    tallies: dict[tuple[str, int], StageTally],
-    messages: dict[tuple[str, int], list[str]] | None = None,
-) -> list[KataRun]:
-    """Group the tallies (and failure messages) by kata, in manifest order, keeping katas that ran."""
-    messages = messages or {}
-    runs = []
+def welcome(catalog: Catalog, quiet: list[str], root_display, *, everything: bool) -> list[str]:
+    """The lines for katas not started: a welcome when no kata is, else one line each."""
+    if not everything:
+        return [NOT_STARTED.format(kata=name) for name in quiet]
+    width = max(len(k.name) for k in catalog.katas)
+    lines = [WELCOME]
     for kata in catalog.katas:
-        stages = {s: t for (name, s), t in tallies.items() if name == kata.name}
-        if stages:
-            mine = {s: m for (name, s), m in messages.items() if name == kata.name}
-            runs.append(KataRun(kata, stages, mine))
-    return runs
+        lines.append(f"  {kata.name:<{width}}  {kata.title}: read {root_display(kata.task_path(1))}, "
+                     f"then run: pytest stages/stage1 --kata {kata.name}")
+    return lines

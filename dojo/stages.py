@@ -62,12 +62,28 @@ def _earlier(path: Path, catalog: Catalog) -> list[tuple[int, Path]]:
     ]
 
 
-def expand_args(args: list[str], invocation_dir: Path, catalog: Catalog) -> list[str]:
-    """Command-line arguments with the earlier stages prepended, in stage order."""
+def is_stage_arg(arg: str, invocation_dir: Path, catalog: Catalog) -> bool:
+    """Whether a command-line argument asks for stage suites (``stages/`` or anything in it)."""
+    path = (invocation_dir / arg.partition("::")[0]).resolve()
+    return path.is_relative_to(catalog.root / STAGES_DIR)
+
+
+def expand_args(
+    args: list[str], invocation_dir: Path, catalog: Catalog
+) -> tuple[list[str], dict[Path, list[str]]]:
+    """Command-line arguments with the earlier stages prepended, in stage order,
+    and the node-id selections of suite files.
+
+    A suite file asked for by node id (``test_x.py::test_y``) is collected
+    whole, so the run knows the whole suite; the plugin then keeps only the
+    tests named (``selections``: suite file -> the ``::`` parts asked for).
+    """
     staged: list[tuple[int, str]] = []
     others: list[str] = []
+    selections: dict[Path, list[str]] = {}
+    whole: set[Path] = set()
     for arg in args:
-        path_part, sep, _selector = arg.partition("::")
+        path_part, sep, selector = arg.partition("::")
         path = (invocation_dir / path_part).resolve()
         brought = _earlier(path, catalog)
         if not brought:
@@ -75,11 +91,34 @@ def expand_args(args: list[str], invocation_dir: Path, catalog: Catalog) -> list
             continue
         *before, (stage, _) = brought
         staged.extend((s, str(p)) for s, p in before)
-        staged.append((stage, arg if sep else str(path)))
+        whole.update(p for _, p in before)
+        staged.append((stage, str(path)))
+        if sep and path.is_file():
+            selections.setdefault(path, []).append(selector)
+        else:
+            whole.add(path)
     seen: set[str] = set()
     ordered = []
     for _, arg in sorted(staged, key=lambda pair: pair[0]):
         if arg not in seen:
             seen.add(arg)
             ordered.append(arg)
-    return ordered + others
+    return ordered + others, {
+        p: s for p, s in selections.items() if p not in whole and p.parent not in whole
+    }
+
+
+def selected(nodeid: str, selectors: list[str]) -> bool:
+    """Whether the test ``nodeid`` is one that ``file::selector`` names, as pytest
+    matches them: a class names its tests, a function its parametrized cases."""
+    parts = nodeid.split("::")[1:]
+    for selector in selectors:
+        wanted = selector.split("::")
+        if len(wanted) > len(parts):
+            continue
+        head, last = parts[: len(wanted) - 1], parts[len(wanted) - 1]
+        if head != wanted[:-1]:
+            continue
+        if last == wanted[-1] or ("[" not in wanted[-1] and last.split("[")[0] == wanted[-1]):
+            return True
+    return False

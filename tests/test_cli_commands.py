@@ -11,6 +11,7 @@ test a fresh one.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -33,24 +34,32 @@ def dojo(*args: str, input: str | None = None, now: str | None = None):
 _runs = iter(range(1, 10_000))
 
 
-def record_run(root: Path, passed: int, failed: int | None = None, kata: str = "tally") -> None:
-    """Write ``.dojo/last_run.json`` as the plugin does after a run of the learner's code.
+def stage_entry(status: str) -> dict:
+    passed = status == "passed"
+    return {"status": status, "complete": True, "total": 2, "ran": 2, "passed": 2 if passed else 1,
+            "failed": 0 if passed else 1, "skipped_by_solution": 0, "locked": 0, "not_run": 0,
+            "note": None,
+            "failures": [] if passed else [{"test": "t::test_x", "message": "assert 1 == 2"}]}
+
+
+def record_run(root: Path, passed: int, failed: int | None = None, kata: str = "tally",
+               when: str | None = None) -> None:
+    """Append a run to ``.dojo/runs.jsonl`` as the plugin does after a run of the learner's code.
 
     Stages 1..``passed`` passed and ``failed`` (if any) failed. For tests about
     what commands do with results; the tests of ``dojo run`` and of plain
-    ``pytest`` runs prove that real runs produce such a file.
+    ``pytest`` runs prove that real runs produce such lines.
     """
-    stages = {str(s): {"status": "passed", "total": 2, "passed": 2, "failed": 0, "locked": 0,
-                       "skipped": 0, "failures": []} for s in range(1, passed + 1)}
+    stages = {str(s): stage_entry("passed") for s in range(1, passed + 1)}
     if failed is not None:
-        stages[str(failed)] = {"status": "failed", "total": 2, "passed": 1, "failed": 1,
-                               "locked": 0, "skipped": 0,
-                               "failures": [{"test": "t::test_x", "message": "assert 1 == 2"}]}
-    data = {"format": 1, "finished_at": f"2026-01-01T00:00:{next(_runs) % 60:02d}+00:00",
-            "solution": str(root / "katas"),
-            "katas": {kata: {"highest_stage": passed, "stages": stages}}}
+        stages[str(failed)] = stage_entry("failed")
+    data = {"schema": "kata-dojo/run", "version": 1, "event": "run",
+            "finished_at": when or f"2026-01-01T00:00:{next(_runs) % 60:02d}+00:00",
+            "solution": str(root / "katas"), "not_started": [],
+            "katas": {kata: {"highest_stage": passed, "fingerprint": None, "stages": stages}}}
     (root / ".dojo").mkdir(exist_ok=True)
-    (root / ".dojo" / "last_run.json").write_text(json.dumps(data))
+    with open(root / ".dojo" / "runs.jsonl", "a", encoding="utf-8") as log:
+        log.write(json.dumps(data) + "\n")
 
 
 def solve(root: Path, stage: int, source: str | None = None) -> None:
@@ -167,33 +176,20 @@ def test_run_accepts_another_solution_folder(repo, tmp_path):
     result = dojo("run", "tally", "--stage", "3", "--solution", str(other.parent))
     assert result.exit_code == 0, result.output
     assert re.search(r"stage 3\s+Removal\s+passed \(1 of 1\)", result.output), result.output
-    assert not (repo / ".dojo" / "last_run.json").exists()  # not the learner's code: no progress
+    assert not (repo / ".dojo" / "runs.jsonl").exists()  # not the learner's code: no progress
 
 
-def test_a_corrupt_state_file_is_rebuilt_with_a_one_line_warning(repo):
+def test_a_corrupt_log_line_is_skipped_with_a_one_line_warning(repo):
     solve(repo, 1)
     record_run(repo, passed=1)
-    (repo / ".dojo" / "progress.json").write_text('{"format": 1, "katas": {"tal')
+    with open(repo / ".dojo" / "runs.jsonl", "a") as log:
+        log.write('{"event": "run", "katas": {"tal\n')
     result = CliRunner().invoke(cli, ["status", "tally"])
     assert result.exit_code == 0
     warnings = [line for line in result.output.splitlines() if "warning" in line]
-    assert len(warnings) == 1 and "progress.json is unreadable" in warnings[0], result.output
+    assert len(warnings) == 1 and "1 unreadable line(s) skipped (line 2)" in warnings[0], result.output
     assert (repo / "katas" / "tally" / "tally.py").read_text() == REFERENCE[1]
-    assert "passed (2 of 2)" in result.output  # rebuilt from the last run's results
-    assert "warning" not in CliRunner().invoke(cli, ["status", "tally"]).output
-
-
-def test_a_corrupt_last_run_warns_once_and_is_rebuilt_by_the_next_run(repo):
-    (repo / ".dojo").mkdir()
-    (repo / ".dojo" / "last_run.json").write_text("not json")
-    first = CliRunner().invoke(cli, ["status"])
-    assert first.exit_code == 0
-    assert [line for line in first.output.splitlines() if "warning" in line] == [
-        f"kata-dojo: warning: {repo / '.dojo' / 'last_run.json'} is unreadable (JSONDecodeError);"
-        " starting it afresh"
-    ]
-    second = CliRunner().invoke(cli, ["status"])
-    assert "warning" not in second.output
+    assert "passed (2 of 2)" in result.output  # the readable lines still count
 
 
 # --- task texts --------------------------------------------------------------
@@ -409,13 +405,100 @@ def test_the_api_report_classes_breaking_changes(repo):
     )
     dojo("interview", "tally", now=T0)
     solve(repo, 1, stage1)
-    record_run(repo, passed=1)  # the API is read from the code when a dojo command sees the run
+    record_run(repo, passed=1, when=at(10))  # the API is read when a dojo command sees the run
     dojo("status", now=at(10))
     solve(repo, 2, stage2)
-    record_run(repo, passed=2)
+    record_run(repo, passed=2, when=at(20))
     dojo("status", now=at(20))
     report = dojo("interview", "tally", "--stop", now=at(25)).output
     assert "changes since stage 1: 3 additive, 1 breaking." in report, report
     assert "breaking  Tally.keys: renamed to names" in report
     assert "additive  Tally.count: new optional parameter 'strict'" in report
     assert "A breaking change means code written against your stage 1 API stops working" in report
+
+
+# --- one verdict: plain pytest runs, partial runs, interviews, reset ----------
+
+def plain_pytest(root: Path, *args: str, now: str | None = None) -> subprocess.CompletedProcess:
+    """``pytest ARGS`` typed by the learner (not through dojo), at the time ``now``."""
+    env = dict(os.environ, **({"DOJO_NOW": now} if now else {}))
+    return subprocess.run([sys.executable, "-m", "pytest", *args, "-q", "-p", "no:cacheprovider"],
+                          cwd=root, capture_output=True, text=True, env=env)
+
+
+def test_plain_pytest_runs_during_an_interview_each_count_and_only_full_runs_pass(repo):
+    dojo("interview", "tally", "--minutes", "60", now=T0)
+    assert plain_pytest(repo, "stages/stage1", now=at(3)).returncode == 1  # the stub
+    solve(repo, 1)
+    one = plain_pytest(repo, "stages/stage1/test_tally.py::test_add_counts_one_more", now=at(7))
+    assert one.returncode == 0 and "partial run: 1 of 2 tests of stage 1 ran" in one.stdout.lower()
+    middle = dojo("interview", "tally", now=at(8)).output
+    assert "stages passed: 0 of 3; working on stage 1." in middle  # a partial run earns nothing
+    plain_pytest(repo, "stages/stage1", now=at(11))
+    seen = dojo("status", now=at(15)).output
+    assert "interview: stage 1 of tally passed at 0:11:00 into the round" in seen
+    assert "tally: Interview running: stage 2 (Totals)" in seen
+    assert "tally, stage 2: Totals" in dojo("task", "tally", now=at(15)).output
+    assert "for stage 2 of tally" in dojo("hint", "tally", now=at(15)).output
+    report = dojo("interview", "tally", "--report", now=at(16)).output
+    assert re.search(r"│\s+1 │ Counting\s+│ 0:11:00\s+│ 0:11:00\s+│\s+3 │\s+0 │", report), report
+
+
+def test_reset_during_an_interview_refuses_with_one_line_and_changes_nothing(repo):
+    dojo("interview", "tally", now=T0)
+    solve(repo, 1)
+    plain_pytest(repo, "stages/stage1", now=at(5))
+    dojo("status", now=at(6))
+    result = dojo("reset", "tally", "--yes", now=at(7))
+    assert result.exit_code == 2
+    assert result.output == ("dojo: an interview of tally is running: a reset would leave it "
+                             "behind; end it first (dojo interview tally --stop), then reset\n")
+    assert (repo / "katas" / "tally" / "tally.py").read_text() == REFERENCE[1]
+    assert "tally: Interview running: stage 2" in dojo("status", now=at(8)).output
+    assert "tally, stage 2: Totals" in dojo("task", "tally", now=at(8)).output
+    dojo("interview", "tally", "--stop", now=at(9))
+    assert dojo("reset", "tally", "--yes", now=at(10)).exit_code == 0
+    assert "tally, stage 1: Counting" in dojo("task", "tally", now=at(11)).output
+    status = dojo("status", "tally", now=at(11)).output
+    assert re.search(r"1 │ Counting\s+│ not run", status), status
+
+
+def test_status_keeps_later_verdicts_and_says_when_the_code_changed_since(repo):
+    solve(repo, 2)
+    plain_pytest(repo, "stages/stage2", "--kata", "tally", now="2026-01-31T10:00:00+00:00")
+    plain_pytest(repo, "stages/stage1", "--kata", "tally", now="2026-01-31T10:05:00+00:00")
+    status = dojo("status", "tally").output
+    assert re.search(r"1 │ Counting\s+│ passed \(2 of 2\)\s+│ 2026-01-31 10:05", status), status
+    assert re.search(r"2 │ Totals\s+│ passed \(2 of 2\)\s+│ 2026-01-31 10:00", status), status
+    solve(repo, 2, REFERENCE[2] + "\n# tidied\n")
+    status = dojo("status", "tally").output
+    assert re.search(r"2 │ Totals\s+│ passed \(2 of 2\), code changed since", status), status
+
+
+def test_collect_only_does_not_change_status(repo):
+    solve(repo, 1)
+    plain_pytest(repo, "stages/stage1", "--kata", "tally")
+    before = dojo("status", "tally").output
+    assert plain_pytest(repo, "stages/stage1", "--co").returncode == 0
+    assert dojo("status", "tally").output == before
+
+
+def test_hint_all_shows_the_hints_revealed_and_reveals_none(repo):
+    assert "No hint of stage 1 of tally revealed yet" in dojo("hint", "tally", "--all").output
+    dojo("hint", "tally")
+    dojo("hint", "tally")
+    shown = dojo("hint", "tally", "--list").output
+    assert "Hint 1 of 3" in shown and "Hint 2 of 3" in shown and "Hint 3 of 3" not in shown
+    assert "(dojo hint tally reveals the next)" in shown
+    state = json.loads((repo / ".dojo" / "hints.json").read_text())
+    assert state["katas"]["tally"] == {"1": 2}
+
+
+def test_status_says_not_started_for_a_kata_still_its_shipped_stub(repo):
+    from dojo import stubs
+    from dojo.catalog import load_catalog
+
+    stubs.write(repo, load_catalog(repo))
+    assert re.search(r"1 │ Counting\s+│ not started", dojo("status", "tally").output)
+    solve(repo, 1)
+    assert re.search(r"1 │ Counting\s+│ not run", dojo("status", "tally").output)

@@ -185,6 +185,35 @@ def test_event_reader_rejects_unsigned_replayed_and_garbled_lines():
     assert reader.forged == 4
 
 
+
+def test_a_skip_the_grader_sees_is_a_failure_unless_it_is_the_lock(catalog):
+    """Even if the suite's own plugin did not turn it into a failure, the grader does:
+    a stage is never earned by skipping its tests."""
+    from dojo.grading.channel import Channel
+    from dojo.grading.observe import COMPLETED, observe
+    from dojo.grading.sandbox import Finished
+
+    read, write = os.pipe()
+    reader = EventReader(read, b"k" * 64)
+    events = Channel(write, b"k" * 64)
+    one, two = "stages/stage1/test_toy.py::test_value_is_one", "stages/stage1/test_toy.py::test_value_is_one_again"
+    later = "stages/stage2/test_toy.py::test_grow_adds_one"
+    events.send("configured", pid=1)
+    events.send("collected", nodeids=[one, two, later])
+    events.send("report", nodeid=one, when="call", outcome="passed", duration=0.1)
+    events.send("report", nodeid=two, when="call", outcome="skipped", duration=0.1, message="later")
+    events.send("report", nodeid=later, when="setup", outcome="skipped", duration=0.0,
+                message="locked: stage 1 of toy has failures")
+    events.send("finish", exitstatus=0)
+    os.close(write)
+    reader.wait()
+    kata = observe(catalog.get("toy"), reader, Finished(0, False, 1.0, "", 0),
+                   wall_clock=60, cpu_limit=60, memory_mb=512)
+    assert kata.outcome == COMPLETED and kata.highest_stage == 0
+    assert [s.status for s in kata.stages] == ["failed", "locked", "not run"]
+    assert kata.stages[0].tests[1].message.startswith("the solution skipped this test (later)")
+
+
 # --- grading the stand-in suite -------------------------------------------
 
 

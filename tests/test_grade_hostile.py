@@ -55,9 +55,16 @@ CASES = {
     "prints_megabytes": Case(COMPLETED, 1, None, "must return 2"),
     "writes_fake_reports": Case(COMPLETED, 0, None, "expected 1"),
     "forges_the_channel": Case(TAMPERED, 0, None, "not signed by the grader"),
+    # A skip or xfail from the solution's code fails the test: no stage is earned by skipping.
+    "skips_unwritten_methods": Case(COMPLETED, 1, None, "the solution skipped this test"),
+    "xfails_unwritten_methods": Case(COMPLETED, 1, None, "the solution skipped this test (xfail"),
+    "skips_inside_returned_values": Case(COMPLETED, 1, None, "the solution skipped this test"),
     "edits_the_suite": Case(TAMPERED, 0, None, "modified the suite files"),
 }
 MEMORY_MB = 256  # the stand-in run needs about 55 MB of address space
+# The zoo fixture grades every case (four at a time) inside the first test's time
+# limit: on a loaded two-core machine that takes longer than the default 60 s.
+pytestmark = pytest.mark.timeout(600)
 
 
 @pytest.fixture(scope="module")

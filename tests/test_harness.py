@@ -105,7 +105,7 @@ def test_the_report_names_the_next_stage_text_when_a_stage_passes(repo):
     result = repo.runpytest_subprocess("stages/stage1/test_toy.py")
     result.stdout.fnmatch_lines(
         [
-            "  stage 1  One * passed (2 tests)",
+            "  stage 1  One * passed (2 of 2)",
             "  stage 2  Two * not run",
             "  Stage 1 passed. Stage 2 (Two) is unlocked: read katas/toy/tasks/stage2.md,"
             " then run: pytest stages/stage2",
@@ -214,8 +214,9 @@ def test_results_are_written_as_json_and_learner_progress_is_saved(repo, monkeyp
     assert toy["stages"]["1"]["failures"][0]["message"].startswith("AssertionError: value() must be 1")
     assert toy["stages"]["2"]["status"] == "locked"
     assert results["katas"]["other"]["highest_stage"] == 2
-    saved = json.loads((repo.path / "state" / "last_run.json").read_text())
-    assert saved["katas"] == results["katas"]
+    [saved] = [json.loads(line) for line in (repo.path / "state" / "runs.jsonl").read_text().splitlines()]
+    assert saved["katas"]["other"] == results["katas"]["other"]
+    assert saved["katas"]["toy"]["stages"]["1"]["status"] == "failed"
 
 
 def test_progress_is_not_saved_for_another_solution_folder(repo, monkeypatch):

@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 
 from dojo.grading.grader import ALL_PASSED, GRADE_ERROR, SUITE_MODIFIED, Grade
-from dojo.report import PASSED
+from dojo.grading.observe import PASSED
 
 RESULT_VERSION = 1
 OUTPUT_NAME = "result"

@@ -25,8 +25,7 @@ from pathlib import Path
 import dojo
 from dojo.catalog import Catalog, CatalogError, Kata, load_catalog
 from dojo.grading import channel, manifest, observe, points, sandbox
-from dojo.grading.observe import KataGrade
-from dojo.report import PASSED
+from dojo.grading.observe import PASSED, KataGrade
 
 CHANNEL_MODULE = "_dojo_grade_channel"
 SOLUTION_DIR = "solution"  # the copy of the solution, inside the graded process's suite copy

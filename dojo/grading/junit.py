@@ -10,8 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from dojo.grading.grader import Grade
-from dojo.grading.observe import KataGrade, StageGrade
-from dojo.report import FAILED, LOCKED, NOT_RUN, PASSED, SKIPPED
+from dojo.grading.observe import FAILED, LOCKED, NOT_RUN, PASSED, SKIPPED, KataGrade, StageGrade
 
 
 def _seconds(value: float) -> str:

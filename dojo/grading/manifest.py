@@ -9,6 +9,10 @@ files differ is graded "suite modified".
 Regenerate it after changing any of those files::
 
     python -m dojo.grading.manifest --write      # or: --check (exit 1 if stale)
+
+``--write`` first records the fingerprint of each kata's stub
+(``katas/stub-hashes.json``, :mod:`dojo.stubs`): run it on a checkout whose
+``katas/`` folders are the stubs as shipped.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ from pathlib import Path
 MANIFEST_FORMAT = 1
 MANIFEST_PATH = Path("dojo") / "grading" / "suite-hashes.json"
 SUITE_DIRS = ("stages", "dojo")
-SUITE_FILES = ("conftest.py", "pyproject.toml", "katas/katas.toml")
+SUITE_FILES = ("conftest.py", "pyproject.toml", "katas/katas.toml", "katas/stub-hashes.json")
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
 
@@ -112,6 +116,10 @@ def check(root: Path, *, upstream: bool, shipped: dict[str, str] | None = None) 
 
 
 def write(root: Path) -> Path:
+    from dojo import stubs
+    from dojo.catalog import load_catalog
+
+    stubs.write(root, load_catalog(root))  # part of the suite: hash it after writing it
     hashes = file_hashes(root)
     path = root / MANIFEST_PATH
     data = {"format": MANIFEST_FORMAT, "hash": combined(hashes), "files": hashes}

@@ -31,7 +31,11 @@ from dataclasses import dataclass, field
 from dojo.catalog import Kata
 from dojo.grading.channel import sign
 from dojo.grading.sandbox import Finished
-from dojo.report import FAILED, LOCKED, NOT_RUN, PASSED, SKIPPED
+from dojo.results import SKIPPED_BY_SOLUTION, KataResult, Outcome, StageResult
+
+# Test outcomes, as the grade report names them (one model: dojo.results).
+PASSED, FAILED, LOCKED, NOT_RUN = Outcome.PASSED, Outcome.FAILED, Outcome.LOCKED, Outcome.NOT_RUN
+SKIPPED = "skipped"  # kept for the report's "skipped" count: a skip now fails its test
 
 # Kata outcomes: how the graded run ended.
 COMPLETED = "completed"
@@ -89,17 +93,16 @@ class StageGrade:
     def count(self, outcome: str) -> int:
         return sum(1 for t in self.tests if t.outcome == outcome)
 
+    def result(self) -> StageResult:
+        """The stage in the one result model: it passes only if every test ran and passed."""
+        return StageResult(self.stage, total=len(self.tests), passed=self.count(PASSED),
+                           failed=self.count(FAILED), locked=self.count(LOCKED))
+
     @property
     def status(self) -> str:
-        if self.count(FAILED):
-            return FAILED
-        if self.count(LOCKED):
-            return LOCKED
-        if self.tests and self.count(NOT_RUN) == 0 and self.count(PASSED):
-            return PASSED
-        if self.count(NOT_RUN) or not self.tests:
-            return NOT_RUN
-        return SKIPPED
+        outcome = self.result().outcome
+        # A stage cut short by a broken run: the kata's outcome says why.
+        return str(NOT_RUN if outcome == Outcome.PARTIAL else outcome)
 
     @property
     def duration(self) -> float:
@@ -129,12 +132,9 @@ class KataGrade:
     @property
     def highest_stage(self) -> int:
         """The highest stage such that it and every earlier one pass (0 if none)."""
-        highest = 0
-        for stage in self.stages:
-            if stage.status != PASSED:
-                break
-            highest = stage.stage
-        return highest
+        numbers = range(1, len(self.stages) + 1)
+        return KataResult(self.name, numbers, {s.stage: s.result() for s in self.stages}
+                          ).highest_passed()
 
 
 class EventReader:
@@ -213,8 +213,11 @@ def _tests(reader: EventReader, kata: Kata) -> tuple[dict[str, TestResult], str 
             test.outcome, test.message = FAILED, event.get("message") or "failed"
         elif event.get("outcome") == "skipped":
             reason = event.get("message") or ""
-            test.outcome = LOCKED if reason.startswith("locked:") else SKIPPED
-            test.message = reason
+            if reason.startswith("locked:"):
+                test.outcome, test.message = LOCKED, reason
+            else:  # the solution's own skip or xfail: a failure, never a neutral result
+                test.outcome = FAILED
+                test.message = SKIPPED_BY_SOLUTION.format(reason=reason or "skipped")
         elif event.get("when") == "call":
             test.outcome = PASSED
     return tests, in_progress

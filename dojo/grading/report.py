@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 
 from dojo.grading.grader import Grade
-from dojo.grading.observe import KataGrade, StageGrade
-from dojo.report import FAILED, LOCKED, NOT_RUN, PASSED, SKIPPED
+from dojo.grading.observe import FAILED, LOCKED, NOT_RUN, PASSED, SKIPPED, KataGrade, StageGrade
 
 SCHEMA_NAME = "kata-dojo/grade"
 SCHEMA_VERSION = 1

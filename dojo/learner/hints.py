@@ -1,7 +1,8 @@
 """Progressive hints: the design nudge first, the data structure last.
 
 Each ``dojo hint`` shows the next hint of the current stage and remembers
-how many were shown (``.dojo/hints.json``), so the next one moves on.
+how many were shown (``.dojo/hints.json``), so the next one moves on;
+``dojo hint --all`` shows again those already revealed, none more.
 """
 
 from __future__ import annotations
@@ -29,8 +30,7 @@ class Hint:
         return self.number >= self.total
 
 
-def next_hint(ws: Workspace, kata: Kata) -> Hint:
-    """The next hint of the current stage (the last one again once all were shown)."""
+def _stage_hints(ws: Workspace, kata: Kata) -> tuple[int, list[str]]:
     stage = interview.unlocked_stage(ws, kata)
     try:
         hints = kata.hints(stage)
@@ -38,9 +38,28 @@ def next_hint(ws: Workspace, kata: Kata) -> Hint:
         raise Problem(str(exc), USAGE) from None
     if not hints:
         raise Problem(NONE.format(stage=stage, kata=kata.name), USAGE)
+    return stage, hints
+
+
+def _shown(counts: dict, stage: int) -> int:
+    value = counts.get(str(stage), 0)
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def revealed(ws: Workspace, kata: Kata) -> tuple[int, list[Hint]]:
+    """The current stage, and its hints already shown (revealing none)."""
+    stage, hints = _stage_hints(ws, kata)
+    counts = state.load(ws, HINTS).get("katas", {}).get(kata.name, {})
+    count = min(_shown(counts if isinstance(counts, dict) else {}, stage), len(hints))
+    return stage, [Hint(kata, stage, n, len(hints), hints[n - 1]) for n in range(1, count + 1)]
+
+
+def next_hint(ws: Workspace, kata: Kata) -> Hint:
+    """The next hint of the current stage (the last one again once all were shown)."""
+    stage, hints = _stage_hints(ws, kata)
     data = state.load(ws, HINTS)
     counts = data.setdefault("katas", {}).setdefault(kata.name, {})
-    before = counts.get(str(stage), 0) if isinstance(counts.get(str(stage)), int) else 0
+    before = _shown(counts, stage)
     number = min(before + 1, len(hints))
     counts[str(stage)] = number
     state.save(ws, HINTS, data)

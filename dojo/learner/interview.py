@@ -1,11 +1,13 @@
 """Interview mode: a timed round, stage texts revealed as stages pass, a report.
 
-The state of each kata's latest interview lives in ``.dojo/interview.json``.
-:func:`observe` is the one place where runs become progress: every ``dojo``
-command calls it first, so a run the learner started with plain ``pytest``
-counts as much as one started by ``dojo run`` or ``dojo watch``. Each stage's
-first pass records the solution's public API (:mod:`dojo.learner.api`), and
-the report compares those snapshots.
+The state of each kata's latest interview lives in ``.dojo/interview.json``:
+when it started and ends, and what was already announced. What happened in
+the round is computed from the run log (:func:`derive`): every run of the kata
+inside the round counts, plain ``pytest`` or ``dojo run`` alike, and each
+stage's pass time is the time of the first run that passed it whole (with
+every stage before it). :func:`observe`, called first by every ``dojo``
+command, announces new passes and records the solution's public API
+(:mod:`dojo.learner.api`) at each; the report compares those snapshots.
 """
 
 from __future__ import annotations
@@ -44,12 +46,48 @@ def running(ws: Workspace, kata: Kata, data: dict | None = None) -> dict | None:
     return found if found is not None and not found.get("ended_at") else None
 
 
+@dataclass
+class Round:
+    """What the run log says about one interview round."""
+
+    reached: int = 0
+    passed_at: dict[int, datetime] = field(default_factory=dict)
+    runs: dict[int, int] = field(default_factory=dict)  # stage worked on -> test runs
+
+
+def window(found: dict) -> tuple[datetime, datetime]:
+    started = state.parse_time(found["started_at"])
+    ended = found.get("ended_at") or found["ends_at"]
+    return started, state.parse_time(ended)
+
+
+def derive(kata: Kata, found: dict, events: list | None = None, ws: Workspace | None = None
+           ) -> Round:
+    """The round's passes and runs, from the runs of the log inside its time."""
+    events = state.log(ws) if events is None else events
+    started, until = window(found)
+    last = len(kata.stage_titles)
+    result = Round()
+    for event in events:
+        if not isinstance(event, state.Run) or kata.name not in event.katas:
+            continue
+        if not started <= event.when <= until:
+            continue
+        working_on = min(result.reached + 1, last)
+        result.runs[working_on] = result.runs.get(working_on, 0) + 1
+        highest = event.katas[kata.name].highest_passed()
+        for stage in range(result.reached + 1, highest + 1):
+            result.passed_at[stage] = event.when
+        result.reached = max(result.reached, highest)
+    return result
+
+
 def unlocked_stage(ws: Workspace, kata: Kata) -> int:
     """The highest stage whose text may be shown: during an interview, this round's."""
     found = running(ws, kata)
     last = len(kata.stage_titles)
     if found is not None:
-        return min(int(found.get("reached", 0)) + 1, last)
+        return min(derive(kata, found, ws=ws).reached + 1, last)
     return state.kata_progress(ws, kata).current
 
 
@@ -73,46 +111,33 @@ def _end(found: dict, when: datetime, reason: str, hints: dict) -> None:
 
 
 def observe(ws: Workspace) -> list[Note]:
-    """Fold new runs into progress and any running interview; end one that is over."""
-    seen = state.sync(ws)
+    """Announce what new runs did to any running interview; end one that is over."""
     data = _all(ws)
+    if not any(running(ws, kata, data) for kata in ws.catalog.katas):
+        return []
+    events = state.log(ws)
     notes: list[Note] = []
     changed = False
     hint_counts = state.load(ws, HINTS).get("katas", {})
-    for run in seen:
-        kata = run.kata
-        if run.newly_passed:
-            snap = api.snapshot(kata, ws.solutions())
-            for stage in run.newly_passed:
-                state.record_api(ws, kata, stage, snap)
-        found = running(ws, kata, data)
-        if found is None:
-            continue
-        started = state.parse_time(found["started_at"])
-        ends = state.parse_time(found["ends_at"])
-        if not started <= run.when <= ends:
-            continue
-        changed = True
-        reached = int(found.get("reached", 0))
-        runs = found.setdefault("runs", {})
-        working_on = str(min(reached + 1, len(kata.stage_titles)))
-        runs[working_on] = runs.get(working_on, 0) + 1
-        if run.highest > reached:
-            snap = api.snapshot(kata, ws.solutions())
-            for stage in range(reached + 1, run.highest + 1):
-                found.setdefault("passed_at", {})[str(stage)] = state.stamp(run.when)
-                found.setdefault("api", {})[str(stage)] = snap
-                notes.append(Note(kata, "passed", stage, at=elapsed(started, run.when)))
-            found["reached"] = run.highest
     now = state.now()
     for kata in ws.catalog.katas:
         found = running(ws, kata, data)
         if found is None:
             continue
+        started = state.parse_time(found["started_at"])
+        seen = derive(kata, found, events)
+        announced = int(found.get("reached", 0))
+        if seen.reached > announced:
+            snap = api.snapshot(kata, ws.solutions())
+            for stage in range(announced + 1, seen.reached + 1):
+                found.setdefault("api", {})[str(stage)] = snap
+                notes.append(Note(kata, "passed", stage,
+                                  at=elapsed(started, seen.passed_at[stage])))
+            found["reached"] = seen.reached
+            changed = True
         reason = None
-        if int(found.get("reached", 0)) >= len(kata.stage_titles):
-            reason = ALL_PASSED
-            when = state.parse_time(found["passed_at"][str(len(kata.stage_titles))])
+        if seen.reached >= len(kata.stage_titles):
+            reason, when = ALL_PASSED, seen.passed_at[len(kata.stage_titles)]
         elif now >= state.parse_time(found["ends_at"]):
             reason, when = TIME_UP, state.parse_time(found["ends_at"])
         if reason:
@@ -154,9 +179,7 @@ def start(ws: Workspace, kata: Kata, minutes: int) -> Started:
         "started_at": state.stamp(now),
         "ends_at": state.stamp(ends),
         "minutes": minutes,
-        "reached": 0,
-        "runs": {},
-        "passed_at": {},
+        "reached": 0,  # stages announced as passed; the log says what happened
         "api": {},
     }
     state.save(ws, INTERVIEW, data)
@@ -222,18 +245,17 @@ def report(ws: Workspace, kata: Kata) -> Report:
     hints = found.get("hints")
     if hints is None:
         hints = state.load(ws, HINTS).get("katas", {}).get(kata.name, {})
-    passed_at = found.get("passed_at", {})
-    reached = int(found.get("reached", 0))
+    seen = derive(kata, found, ws=ws)
+    reached = seen.reached
     result = Report(kata, started, state.parse_time(found["ends_at"]), found.get("minutes", 0),
                     ended, found.get("reason"), reached)
     previous = started
     until = ended or min(state.now(), result.ends_at)
     for stage in kata.stages:
-        runs = int(found.get("runs", {}).get(str(stage), 0))
+        runs = seen.runs.get(stage, 0)
         shown = int(hints.get(str(stage), 0))
-        when = passed_at.get(str(stage))
-        if when is not None:
-            at = state.parse_time(when)
+        at = seen.passed_at.get(stage)
+        if at is not None:
             result.stages.append(StageLine(stage, kata.stage_title(stage), elapsed(started, at),
                                            elapsed(previous, at), runs, shown))
             previous = at

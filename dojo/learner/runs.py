@@ -15,9 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dojo.catalog import Kata
-from dojo.learner.state import KataProgress, stages_from
 from dojo.learner.workspace import FAILING, OK, USAGE, Workspace
-from dojo.report import PASSED
+from dojo.results import KataResult, Outcome
 
 PYTEST_USAGE = 4
 
@@ -29,13 +28,14 @@ class RunOutcome:
     kata: Kata
     stage: int
     returncode: int
-    results: KataProgress
+    results: KataResult
     output: str = ""
 
     @property
     def passed(self) -> bool:
         """Every stage up to the one asked for passed."""
-        return all(self.results.result(s).status == PASSED for s in range(1, self.stage + 1))
+        return all(self.results.result(s).outcome == Outcome.PASSED
+                   for s in range(1, self.stage + 1))
 
     @property
     def exit_code(self) -> int:
@@ -80,7 +80,7 @@ def run_stage(
             results = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             results = {}
-    entry = results.get("katas", {}).get(kata.name, {})
-    progress = KataProgress(kata, stages_from(entry), results.get("finished_at"), entry.get("highest_stage", 0))
+    entry = results.get("katas", {}).get(kata.name, {}) if isinstance(results, dict) else {}
+    found = KataResult.from_json(kata.name, kata.stages, entry if isinstance(entry, dict) else {})
     output = (proc.stdout or "") + (proc.stderr or "")
-    return RunOutcome(kata, stage, proc.returncode, progress, output)
+    return RunOutcome(kata, stage, proc.returncode, found, output)

@@ -1,11 +1,19 @@
-"""The learner's progress, kept in the state folder (``.dojo/``, ignored by git).
+"""The learner's progress, derived from the run log in the state folder (``.dojo/``).
 
-``last_run.json`` is written by the pytest plugin after every run of the
-learner's code, whether ``dojo`` started it or the learner typed ``pytest``.
-:func:`sync` folds each new run into ``progress.json``: the most recent
-results of every kata, and the best stage ever reached (which unlocks stage
-texts and hints). Every file is written atomically and a corrupt one is
-rebuilt with a one-line warning (see :mod:`dojo.progress`).
+The pytest plugin appends one line to ``runs.jsonl`` after every run of the
+learner's code that executed a test, whether ``dojo`` started it or the
+learner typed ``pytest``; ``dojo reset`` appends a reset marker. Everything
+here is computed from that log, in order:
+
+- per stage, the latest *verdict* (a full run that passed it, or any run in
+  which it failed), with its time and the fingerprint of the code it ran on:
+  a later run of fewer stages does not erase it, and code changed since is
+  shown as such;
+- ``best``: the highest stage a single run ever passed from stage 1 (it
+  unlocks stage texts, hints and the reference in ``dojo compare``).
+
+Other state files (hints, interviews) are small JSON objects written
+atomically; a corrupt one is rebuilt with a one-line warning.
 """
 
 from __future__ import annotations
@@ -16,14 +24,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from dojo import progress
+from dojo import progress, stubs
 from dojo.catalog import Kata
 from dojo.learner.workspace import Problem, Workspace
-from dojo.report import FAILED, LOCKED, NOT_RUN, PASSED
+from dojo.results import KataResult, StageResult
 
-CLOCK_ENV = "DOJO_NOW"
-PROGRESS = "progress.json"
+CLOCK_ENV = progress.CLOCK_ENV
 HINTS = "hints.json"
+RUN, RESET = "run", "reset"
 BAD_CLOCK = "DOJO_NOW={value!r} is not an ISO date and time such as 2026-01-31T09:30:00+00:00"
 
 
@@ -34,19 +42,12 @@ def parse_time(text: str) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
-def clock_is_faked() -> bool:
-    return bool(os.environ.get(CLOCK_ENV))
-
-
 def now() -> datetime:
     """The current time; ``$DOJO_NOW`` (ISO 8601) fakes it, for tests and time travel."""
-    faked = os.environ.get(CLOCK_ENV)
-    if not faked:
-        return datetime.now(timezone.utc)
     try:
-        return parse_time(faked)
+        return progress.clock()
     except ValueError:
-        raise Problem(BAD_CLOCK.format(value=faked)) from None
+        raise Problem(BAD_CLOCK.format(value=os.environ.get(CLOCK_ENV))) from None
 
 
 def stamp(when: datetime) -> str:
@@ -73,70 +74,114 @@ def save(ws: Workspace, name: str, data: dict[str, Any]) -> None:
         progress.warn(f"kata-dojo: warning: could not save {path(ws, name)}: {exc.strerror}")
 
 
-# --- results ----------------------------------------------------------------
+# --- the run log ------------------------------------------------------------
 
 @dataclass(frozen=True)
-class StageResult:
-    """One stage of one kata in a run, as the plugin reported it."""
+class Run:
+    """One run of the learner's code, as logged: when, and each kata's results."""
 
-    status: str = NOT_RUN
-    total: int = 0
-    passed: int = 0
-    failed: int = 0
-    failures: tuple[dict, ...] = ()
+    when: datetime
+    at: str
+    katas: dict[str, KataResult]
 
-    @classmethod
-    def from_json(cls, data: dict) -> "StageResult":
-        def count(key: str) -> int:
-            value = data.get(key, 0)
-            return value if isinstance(value, int) else 0
 
-        failures = tuple(f for f in data.get("failures", []) if isinstance(f, dict))
-        return cls(str(data.get("status", NOT_RUN)), count("total"), count("passed"),
-                   count("failed"), failures)
+@dataclass(frozen=True)
+class Reset:
+    """``dojo reset KATA``: the kata's progress starts afresh from here."""
 
-    def describe(self) -> str:
-        if self.status == FAILED:
-            return f"failed ({self.failed} of {self.total})"
-        if self.status == PASSED:
-            return f"passed ({self.passed} of {self.total})"
-        return self.status
+    when: datetime
+    kata: str
 
+
+def log(ws: Workspace) -> list[Run | Reset]:
+    """Every readable event of the log, in order."""
+    events: list[Run | Reset] = []
+    for record in progress.read_lines(path(ws, progress.RUN_LOG)):
+        try:
+            when = parse_time(record.get("finished_at") or record.get("at"))
+        except (TypeError, ValueError):
+            continue
+        if record.get("event") == RESET and isinstance(record.get("kata"), str):
+            events.append(Reset(when, record["kata"]))
+        elif record.get("event") == RUN and isinstance(record.get("katas"), dict):
+            katas = {}
+            for kata in ws.catalog.katas:
+                entry = record["katas"].get(kata.name)
+                if isinstance(entry, dict):
+                    katas[kata.name] = KataResult.from_json(kata.name, kata.stages, entry,
+                                                            at=stamp(when))
+            events.append(Run(when, stamp(when), katas))
+    return events
+
+
+def runs_of(kata: Kata, events: list[Run | Reset]) -> list[tuple[datetime, KataResult]]:
+    """The kata's runs since its last reset, in order."""
+    found: list[tuple[datetime, KataResult]] = []
+    for event in events:
+        if isinstance(event, Reset) and event.kata == kata.name:
+            found = []
+        elif isinstance(event, Run) and kata.name in event.katas:
+            found.append((event.when, event.katas[kata.name]))
+    return found
+
+
+def forget(ws: Workspace, kata: Kata) -> None:
+    """Start the kata afresh (after a reset): a marker in the log, and no hints shown."""
+    try:
+        progress.append_line(path(ws, progress.RUN_LOG),
+                             {"event": RESET, "kata": kata.name, "at": stamp(now())})
+    except OSError as exc:
+        progress.warn(f"kata-dojo: warning: could not save {path(ws, progress.RUN_LOG)}: "
+                      f"{exc.strerror}")
+    forget_hints(ws, kata)
+
+
+def forget_hints(ws: Workspace, kata: Kata) -> None:
+    """Start the kata's hints from the first again (a new interview does)."""
+    data = load(ws, HINTS)
+    data.setdefault("katas", {})[kata.name] = {}
+    save(ws, HINTS, data)
+
+
+# --- progress ---------------------------------------------------------------
 
 @dataclass
 class KataProgress:
-    """A kata's most recent results and the best stage it ever reached."""
+    """A kata's verdicts per stage, the best stage reached, and its latest run."""
 
     kata: Kata
-    stages: dict[int, StageResult] = field(default_factory=dict)
+    verdicts: KataResult
+    latest: KataResult | None = None
     finished_at: str | None = None
     best: int = 0
     runs: int = 0
+    fingerprint: str | None = None  # of the code as it is now
+    history: list[tuple[datetime, KataResult]] = field(default_factory=list)
 
     @property
     def ran(self) -> bool:
         return self.finished_at is not None
 
     def result(self, stage: int) -> StageResult:
-        return self.stages.get(stage, StageResult())
+        return self.verdicts.result(stage)
 
     def shown(self, stage: int) -> StageResult:
-        """The result to show: a stage never run beyond the unlocked one reads "locked"."""
-        if stage not in self.stages and stage > self.best + 1:
-            return StageResult(LOCKED)
+        """The result to show: a stage never decided beyond the unlocked one reads "locked"."""
+        if stage not in self.verdicts.stages and stage > self.best + 1:
+            return StageResult(stage, total=1, locked=1)
         return self.result(stage)
 
+    def changed_since(self, stage: int) -> bool:
+        """The stage's verdict was seen on code that has changed since."""
+        seen = self.verdicts.stages.get(stage)
+        return (seen is not None and seen.fingerprint is not None
+                and self.fingerprint is not None and seen.fingerprint != self.fingerprint)
+
     def highest_passed(self) -> int:
-        """The last stage of an unbroken run of passes from stage 1, in the last run."""
-        highest = 0
-        for stage in self.kata.stages:
-            if self.result(stage).status != PASSED:
-                break
-            highest = stage
-        return highest
+        return self.verdicts.highest_passed()
 
     def first_failed(self) -> int | None:
-        return next((s for s in self.kata.stages if self.result(s).status == FAILED), None)
+        return self.verdicts.first_failed()
 
     @property
     def last_stage(self) -> int:
@@ -148,103 +193,25 @@ class KataProgress:
         return min(self.best + 1, self.last_stage)
 
 
-
-def stages_from(entry: dict) -> dict[int, StageResult]:
-    """The stage results of one kata's entry (in progress.json or a run's results)."""
-    return {
-        int(key): StageResult.from_json(value)
-        for key, value in entry.get("stages", {}).items()
-        if str(key).isdigit() and isinstance(value, dict)
-    }
-
-
-def kata_progress(ws: Workspace, kata: Kata, data: dict | None = None) -> KataProgress:
-    """What ``progress.json`` knows of ``kata``."""
-    data = load(ws, PROGRESS) if data is None else data
-    entry = data.get("katas", {}).get(kata.name)
-    if not isinstance(entry, dict):
-        return KataProgress(kata)
-    best = entry.get("best", 0)
-    return KataProgress(
-        kata,
-        stages_from(entry),
-        entry.get("finished_at"),
-        best if isinstance(best, int) else 0,
-        entry.get("runs", 0) if isinstance(entry.get("runs"), int) else 0,
-    )
+def progress_of(kata: Kata, history: list[tuple[datetime, KataResult]],
+                fingerprint: str | None = None) -> KataProgress:
+    """Fold a kata's runs, oldest first, into its progress."""
+    verdicts = KataResult(kata.name, kata.stages, fingerprint=fingerprint)
+    best = 0
+    for _, result in history:
+        best = max(best, result.highest_passed())
+        for stage, seen in result.stages.items():
+            if seen.is_verdict:
+                verdicts.stages[stage] = seen
+    latest = history[-1][1] if history else None
+    finished = stamp(history[-1][0]) if history else None
+    return KataProgress(kata, verdicts, latest, finished, best, len(history), fingerprint,
+                        history)
 
 
-@dataclass(frozen=True)
-class RunSeen:
-    """A run of one kata that :func:`sync` saw for the first time."""
-
-    kata: Kata
-    when: datetime
-    asked: int  # the highest stage the run included
-    highest: int  # the highest stage it passed (unbroken from stage 1)
-    newly_passed: tuple[int, ...]  # stages passed for the first time ever
-
-
-def sync(ws: Workspace) -> list[RunSeen]:
-    """Fold a ``last_run.json`` not yet seen into ``progress.json``; what was new."""
-    last_path = path(ws, progress.LAST_RUN)
-    last = progress.read_json(last_path)
-    finished = last.get("finished_at")
-    if not last or not isinstance(finished, str):
-        if last_path.exists():  # corrupt (already warned): the next run writes it afresh
-            last_path.unlink(missing_ok=True)
-        return []
-    data = load(ws, PROGRESS)
-    if data.get("seen") == finished:
-        return []
-    try:
-        when = now() if clock_is_faked() else parse_time(finished)
-    except ValueError:
-        when = now()
-    seen = []
-    katas = data.setdefault("katas", {})
-    for kata in ws.catalog.katas:
-        run = last.get("katas", {}).get(kata.name)
-        if not isinstance(run, dict):
-            continue
-        before = kata_progress(ws, kata, data)
-        stages = run.get("stages", {}) if isinstance(run.get("stages"), dict) else {}
-        highest = run.get("highest_stage", 0) if isinstance(run.get("highest_stage"), int) else 0
-        asked = max((int(s) for s in stages if str(s).isdigit()), default=0)
-        best = max(before.best, highest)
-        katas[kata.name] = {
-            "stages": stages,
-            "finished_at": finished,
-            "best": best,
-            "runs": before.runs + 1,
-            "api": (katas.get(kata.name) or {}).get("api", {}),
-        }
-        newly = tuple(range(before.best + 1, highest + 1))
-        seen.append(RunSeen(kata, when, asked, highest, newly))
-    data["seen"] = finished
-    save(ws, PROGRESS, data)
-    return seen
-
-
-def record_api(ws: Workspace, kata: Kata, stage: int, snapshot: dict) -> None:
-    """Keep the public API the solution had when ``stage`` first passed."""
-    data = load(ws, PROGRESS)
-    entry = data.setdefault("katas", {}).setdefault(kata.name, {})
-    entry.setdefault("api", {}).setdefault(str(stage), snapshot)
-    save(ws, PROGRESS, data)
-
-
-def forget_hints(ws: Workspace, kata: Kata) -> None:
-    """Start the kata's hints from the first again (a new interview does)."""
-    data = load(ws, HINTS)
-    data.setdefault("katas", {})[kata.name] = {}
-    save(ws, HINTS, data)
-
-
-def forget(ws: Workspace, kata: Kata) -> None:
-    """Drop the kata's progress and hint counts: a fresh start (after a reset)."""
-    for name in (PROGRESS, HINTS):
-        data = load(ws, name)
-        if kata.name in data.get("katas", {}):
-            del data["katas"][kata.name]
-            save(ws, name, data)
+def kata_progress(ws: Workspace, kata: Kata, events: list[Run | Reset] | None = None
+                  ) -> KataProgress:
+    """What the run log knows of ``kata``."""
+    events = log(ws) if events is None else events
+    return progress_of(kata, runs_of(kata, events),
+                       stubs.fingerprint(ws.solutions() / kata.name))

@@ -19,20 +19,28 @@ from dojo.learner.compare import Comparison
 from dojo.learner.hints import Hint
 from dojo.learner.interview import ALL_PASSED, Note, Report, Started
 from dojo.learner.runs import RunOutcome
-from dojo.learner.state import KataProgress, StageResult
+from dojo.learner.state import KataProgress
 from dojo.learner.status import next_step
 from dojo.learner.tasks import TaskText
-from dojo.report import FAILED, LOCKED, PASSED
+from dojo.results import Outcome, StageResult
 
-STYLE = {PASSED: "green", FAILED: "red", LOCKED: "yellow"}
+STYLE = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.LOCKED: "yellow",
+         Outcome.PARTIAL: "yellow"}
+CHANGED = ", code changed since"
 
 
 def console() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
-def result_text(result: StageResult) -> Text:
-    return Text(result.describe(), style=STYLE.get(result.status, "dim"))
+def result_text(result: StageResult, changed: bool = False) -> Text:
+    words = result.describe() + (CHANGED if changed and result.outcome == Outcome.PASSED else "")
+    return Text(words, style=STYLE.get(result.outcome, "dim"))
+
+
+def when_text(result: StageResult) -> str:
+    """When a verdict was seen, as the learner's clock reads it (UTC): ``2026-01-31 10:12``."""
+    return result.at[:16].replace("T", " ") if result.at else ""
 
 
 def stage_bar(p: KataProgress, width: int = 30) -> Table:
@@ -47,22 +55,33 @@ def stage_bar(p: KataProgress, width: int = 30) -> Table:
     return grid
 
 
-def status_table(progresses: list[KataProgress]) -> Group:
+def status_table(progresses: list[KataProgress],
+                 interviews: dict[str, int] | None = None,
+                 not_started: tuple[str, ...] = ()) -> Group:
+    """Per stage, the latest verdict of a full run (or a failure), when, and on which code."""
+    interviews = interviews or {}
     table = Table(title="kata-dojo status", title_justify="left")
     table.add_column("Kata")
     table.add_column("Stage", justify="right")
     table.add_column("Title")
-    table.add_column("Most recent run")
+    table.add_column("Latest verdict")
+    table.add_column("When (UTC)")
     for p in progresses:
         for stage in p.kata.stages:
+            shown = p.shown(stage)
+            words = result_text(shown, p.changed_since(stage))
+            if stage == 1 and not p.ran and p.kata.name in not_started:
+                words = Text(str(Outcome.NOT_STARTED), style="dim")
             table.add_row(
                 p.kata.name if stage == 1 else "",
                 str(stage),
                 p.kata.stage_title(stage),
-                result_text(p.shown(stage)),
+                words,
+                when_text(shown),
                 end_section=stage == p.last_stage,
             )
-    steps = [Text(f"{p.kata.name}: {next_step(p)}") for p in progresses]
+    steps = [Text(f"{p.kata.name}: {next_step(p, interviews.get(p.kata.name))}")
+             for p in progresses]
     return Group(table, *steps)
 
 
@@ -76,6 +95,10 @@ def run_summary(outcome: RunOutcome, p: KataProgress) -> Group:
         grid.add_row(f"stage {stage}", kata.stage_title(stage),
                      result_text(ran if ran is not None else p.shown(stage)))
     lines.append(grid)
+    for stage in sorted(outcome.results.stages):
+        note = outcome.results.stages[stage].note()
+        if note:
+            lines.append(Text(note, style="yellow"))
     first = outcome.first_failure()
     if first is not None:
         stage, failure = first
@@ -97,6 +120,21 @@ def task_view(task: TaskText, terminal: bool) -> RenderableType:
                   f"({task.path.relative_to(task.kata.folder.parent.parent)})", style="bold")
     body = Markdown(task.text) if terminal else Text(task.text.rstrip("\n"))
     return Group(header, Text(""), body)
+
+
+def hints_view(shown: list[Hint], kata_name: str, stage: int) -> Group:
+    """The hints of the stage already revealed, none more."""
+    if not shown:
+        return Group(Text(f"No hint of stage {stage} of {kata_name} revealed yet; "
+                          f"dojo hint {kata_name} shows the first."))
+    parts: list[RenderableType] = []
+    for hint in shown:
+        parts.append(Text(f"Hint {hint.number} of {hint.total} for stage {hint.stage} of "
+                          f"{kata_name}:", style="bold"))
+        parts.append(Text(f"  {hint.text}"))
+    if not shown[-1].last:
+        parts.append(Text(f"(dojo hint {kata_name} reveals the next)", style="dim"))
+    return Group(*parts)
 
 
 def hint_view(hint: Hint) -> Group:

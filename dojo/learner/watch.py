@@ -110,7 +110,7 @@ class Watch:
         self.exit_code = outcome.exit_code
         progress = state.kata_progress(self.ws, self.kata)
         if not progress.ran or outcome.results.stages == {}:
-            progress = outcome.results
+            progress = state.progress_of(self.kata, [(state.now(), outcome.results)])
         self.last = views.run_summary(outcome, progress)
         self.extra = [views.note_view(n) for n in notes]
         self.draw()

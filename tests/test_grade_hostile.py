@@ -66,6 +66,9 @@ CASES = {
     "edits_the_suite": Case(TAMPERED, 0, None, "modified the suite files"),
 }
 MEMORY_MB = 256  # the stand-in run needs about 55 MB of address space
+# The fixtures grade dozens of runs up front (in parallel); under a loaded
+# machine that takes minutes, so the first test that uses one gets the time.
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")
@@ -189,13 +192,12 @@ class Attack:
 
     toy_stage: int  # the stage its behaviour earns
     toy_outcome: tuple[str, ...] = (COMPLETED,)
-    other: str = standin.GOOD_OTHER
     note: str = ""  # a fragment of a note on toy, or of its detail
 
 
 ATTACKS = {
     "honest": Attack(3),
-    "poisons_the_snapshot": Attack(0, (COMPLETED, TAMPERED), other=standin.STUB_OTHER),
+    "poisons_the_snapshot": Attack(0, (COMPLETED, TAMPERED)),
     "plants_symlinks": Attack(3),
     "reads_secrets": Attack(0),
     "signals_the_grader": Attack(0),
@@ -217,7 +219,7 @@ def _layout(name: str, clone: Path, spare: Path) -> None:
     if name == "honest":
         standin.solution(katas, standin.GOOD_TOY)
     elif name in ATTACK_FILES:
-        standin.solution(katas, standin.hostile(name), ATTACKS[name].other)
+        standin.solution(katas, standin.hostile(name))
     else:
         standin.solution(katas, standin.GOOD_TOY)
     if name == "symlinked_kata_folder":  # a perfect Toy, but not committed as files
@@ -274,6 +276,7 @@ def _grade_many(level: str, suite: Path, base: Path) -> Roster:
         clones.append(str(clone))
     out = base / "reports"
     done = _cli("grade-many", "--suite", str(suite), "--jobs", "3", "--json-dir", str(out),
+                "--kata", "toy",
                 "--memory-mb", str(MEMORY_MB), "--test-timeout", "10", "--kata-timeout", "60",
                 *clones, env=_env(level))
     written = {p.stem: p.read_bytes() for p in out.glob("*.json")}
@@ -310,16 +313,28 @@ def _grade_with_github_files(level: str, suite: Path, base: Path) -> GithubRun:
                      json.loads((base / "grade.json").read_text()))
 
 
+def _grade_after_poison(level: str, suite: Path, base: Path) -> dict:
+    """``poisons_the_snapshot`` with an untouched stub as the other kata, graded one
+    kata after the other: the poison must not reach the second kata."""
+    standin.solution(base / "katas", standin.hostile("poisons_the_snapshot"), standin.STUB_OTHER)
+    done = _cli("grade", "--suite", str(suite), "--solution", str(base / "katas"), "--jobs", "1",
+                "--json", str(base / "grade.json"), "--memory-mb", str(MEMORY_MB), env=_env(level))
+    assert done.returncode == 1, done.stderr[-2000:]
+    return json.loads((base / "grade.json").read_text())
+
+
 @pytest.fixture(scope="module")
 def attacked(suite_root, tmp_path_factory) -> dict:
-    """Every level's grade-many roster and GitHub-files run, all in parallel."""
+    """Every level's grade-many roster, GitHub-files run and poisoned run, in parallel."""
     base = tmp_path_factory.mktemp("attacks")
     jobs = {}
-    with ThreadPoolExecutor(max_workers=2 * len(LEVELS)) as pool:
+    with ThreadPoolExecutor(max_workers=3 * len(LEVELS)) as pool:
         for level in LEVELS:
             jobs[level, "roster"] = pool.submit(_grade_many, level, suite_root, base / level)
             jobs[level, "github"] = pool.submit(_grade_with_github_files, level, suite_root,
                                                 base / f"{level}-gh")
+            jobs[level, "poison"] = pool.submit(_grade_after_poison, level, suite_root,
+                                                base / f"{level}-poison")
         return {key: job.result() for key, job in jobs.items()}
 
 
@@ -328,7 +343,6 @@ def test_the_hostile_set_covers_every_attack_file():
     assert files_here == set(CASES) | ATTACK_FILES
 
 
-@pytest.mark.timeout(600)
 @pytest.mark.parametrize("level", LEVELS)
 def test_grade_many_survives_every_attack_and_loses_no_report(attacked, level):
     roster = attacked[level, "roster"]
@@ -347,14 +361,21 @@ def test_each_attack_gets_exactly_the_grade_its_behaviour_earns(attacked, level,
     attack = ATTACKS[name]
     jsonschema.validate(report, report_module.schema())
     assert report["isolation"] == level
-    toy, other = report["katas"]["toy"], report["katas"]["other"]
+    toy = report["katas"]["toy"]
     said = f"[{level}] {name}: {toy['outcome']} ({toy['detail']}), stage {toy['highest_stage']}, notes {toy['notes']}"
     assert toy["outcome"] in attack.toy_outcome, said
     assert toy["highest_stage"] == attack.toy_stage, said
     assert toy["score"] == (10 * attack.toy_stage if toy["outcome"] == COMPLETED else 0), said
-    assert other["highest_stage"] == (0 if attack.other == standin.STUB_OTHER else 2), said
     if attack.note:
         assert any(attack.note in n for n in [toy["detail"] or "", *toy["notes"]]), said
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_a_poisoned_snapshot_or_upstream_reaches_no_later_kata(attacked, level):
+    report = attacked[level, "poison"]
+    assert report["score"] == 0, report
+    assert report["katas"]["other"]["highest_stage"] == 0, "the stub got a stage"
+    assert not report["notes"], report["notes"]  # the upstream checkout is unchanged
 
 
 @pytest.mark.parametrize("level", LEVELS)

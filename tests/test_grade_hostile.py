@@ -63,7 +63,8 @@ CASES = {
     "prints_megabytes": Case(COMPLETED, 1, None, "must return 2"),
     "writes_fake_reports": Case(COMPLETED, 0, None, "expected 1"),
     "forges_the_channel": Case(TAMPERED, 0, None, "not signed by the grader"),
-    "edits_the_suite": Case(TAMPERED, 0, None, "modified the suite files"),
+    # The suite copy is read-only to the graded process: its edits fail, it earns nothing.
+    "edits_the_suite": Case(COMPLETED, 0, None, "expected 1"),
 }
 MEMORY_MB = 256  # the stand-in run needs about 55 MB of address space
 # The fixtures grade dozens of runs up front (in parallel); under a loaded
@@ -148,7 +149,7 @@ def test_a_suite_edited_by_the_solution_does_not_change_the_next_kata(suite_root
     graded = grade(GradeOptions(solution=fork / "katas", suite=fork, upstream=False,
                                 test_timeout=5, limits=Limits(memory_mb=MEMORY_MB)))
     toy, other = graded.katas
-    assert toy.outcome == TAMPERED
+    assert toy.outcome in (COMPLETED, TAMPERED) and toy.highest_stage == 0
     assert other.outcome == COMPLETED and other.highest_stage == 0, "the stub must fail stage 1"
     assert graded.score == 0
     assert manifest.check(fork, upstream=False).status == manifest.INTACT, "the fork was edited"

@@ -231,8 +231,9 @@ def kill_account(who: Account) -> None:
 
 
 def reap_orphans(known: set[int]) -> None:
-    """Kill and reap the grader's adopted children (it is a subreaper) but ``known``."""
-    me = str(os.getpid())
+    """Kill and reap the grader's adopted children (it is a subreaper): those outside
+    its own session (every sandboxed child starts a session) but ``known``."""
+    me, session = str(os.getpid()), str(os.getsid(0))
     try:
         pids = [p for p in os.listdir("/proc") if p.isdigit()]
     except OSError:
@@ -243,7 +244,7 @@ def reap_orphans(known: set[int]) -> None:
                 fields = f.read(4096).rsplit(b")", 1)[1].split()
         except (OSError, IndexError):
             continue
-        if fields[1].decode() == me and int(pid) not in known:
+        if fields[1].decode() == me and fields[3].decode() != session and int(pid) not in known:
             try:
                 os.kill(int(pid), signal.SIGKILL)
                 os.waitpid(int(pid), 0)

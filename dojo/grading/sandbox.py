@@ -170,11 +170,10 @@ class Child:
         except subprocess.TimeoutExpired:  # unkillable (D state): give up on it
             pass
         self.kill()  # what it started while dying
-        with _live_lock:
+        with _live_lock:  # held while reaping: no child starts unknown meanwhile
             _live.pop(self.proc.pid, None)
-            known = set(_live)
-        if _subreaper:
-            isolation.reap_orphans(known)
+            if _subreaper:
+                isolation.reap_orphans(set(_live))
 
 
 def stop_all() -> None:

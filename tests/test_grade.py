@@ -416,6 +416,14 @@ def test_grade_many_turns_any_failure_into_that_clones_cannot_grade(suite_root, 
     assert "missing: cannot grade: --solution" in result.output
 
 
+def test_a_solution_folder_that_is_a_symlink_is_refused(suite_root, tmp_path):
+    """A fork's katas/ committed as a symlink to the upstream's reference, say."""
+    real = standin.solution(tmp_path / "elsewhere", standin.GOOD_TOY)
+    (tmp_path / "katas").symlink_to(real)
+    code, output = run_grade("--suite", str(suite_root), "--solution", str(tmp_path / "katas"))
+    assert code == 3 and "refused: it is a symlink" in output, output
+
+
 @pytest.mark.timeout(300)  # four grades, on a loaded machine
 def test_verify_says_whether_a_report_holds(suite_root, tmp_path):
     katas = standin.solution(tmp_path / "katas", WRONG_GROWTH)

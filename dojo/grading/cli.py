@@ -78,7 +78,8 @@ def _limit_options(func):
 def _options(solution: Path, suite: Path, upstream: bool, katas, points_spec, test_timeout,
              kata_timeout, memory_mb, jobs: int = 1) -> GradeOptions:
     return GradeOptions(
-        solution=solution.resolve(), suite=suite.resolve(), upstream=upstream,
+        # Absolute, but not resolved: a solution folder that is a symlink is refused.
+        solution=Path(os.path.abspath(solution)), suite=suite.resolve(), upstream=upstream,
         katas=tuple(katas), points_spec=points_spec, test_timeout=test_timeout,
         limits=Limits(wall_clock=kata_timeout, memory_mb=memory_mb), jobs=jobs,
     )

@@ -21,7 +21,6 @@ import secrets
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -44,6 +43,8 @@ SUITE_MODIFIED = "suite modified"
 GRADE_ERROR = "error"  # a kata's suite could not run at all
 
 NO_SOLUTION = "--solution {path}: no such folder"
+SOLUTION_SYMLINK = ("--solution {path}: refused: it is a symlink; a solution is graded only "
+                    "from plain files")
 NO_SUITE = "--suite {path}: no katas/katas.toml there (is it a kata-dojo checkout?)"
 UNKNOWN_KATA = "--kata {name}: unknown kata; the katas are: {names}"
 NO_STAGES = "no stage suites for {kata} under {root}/stages"
@@ -138,6 +139,8 @@ def check_request(suite: Path, katas: tuple[str, ...], points_spec: str | None
 
 def resolve(options: GradeOptions) -> tuple[Catalog, list[Kata], dict[str, list[float]]]:
     """Check the options; the catalog, the katas to grade and their points."""
+    if options.solution.is_symlink():
+        raise GradeProblem(SOLUTION_SYMLINK.format(path=options.solution), usage=False)
     if not options.solution.is_dir():
         raise GradeProblem(NO_SOLUTION.format(path=options.solution))
     return check_request(options.suite, options.katas, options.points_spec)
@@ -160,7 +163,6 @@ class Stop:
 
     def __init__(self) -> None:
         self.why: str | None = None
-        self.lock = threading.Lock()
 
     def set(self, why: str) -> None:
         self.why = why
@@ -195,7 +197,7 @@ def _child_env(private: Path, channel_spec: str) -> dict[str, str]:
         "DOJO_STATE_DIR": str(private / "state"),
         channel.CHANNEL_ENV: channel_spec,
     }
-    for name in (*PRIVATE_DIRS, "plugin", "out"):
+    for name in (*PRIVATE_DIRS, "plugin"):
         (private / name).mkdir(parents=True, exist_ok=True)
     return env
 
@@ -292,8 +294,11 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
     env = _child_env(private, f"{events_write},{key_read}")
     shutil.copyfile(Path(channel.__file__), private / "plugin" / f"{CHANNEL_MODULE}.py")
     reader = observe.EventReader(events_read, key)
+    # Nothing of the host is writable: under namespaces the private folders are
+    # size-capped tmpfs mounts (the results file there is the child's own, read
+    # for notes only, and only under the process fallback).
     walls = isolation.Walls(
-        readonly=(suite, private / "plugin"), writable=(private / "out",),
+        readonly=(suite, private / "plugin"),
         private=tuple(private / name for name in PRIVATE_DIRS),
         private_mb=options.limits.file_size_mb,
     )
@@ -304,7 +309,7 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
 
     try:
         finished = sandbox.run(
-            _command(kata, last, options, private / "out"),
+            _command(kata, last, options, private / "tmp"),
             cwd=suite, env=env, limits=options.limits, walls=walls, level=level,
             pass_fds=(events_write, key_read), started=started,
         )
@@ -329,7 +334,7 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
         grade.detail = (observe.SUITE_EDITED.format(files=", ".join(edited[:5])) if edited else
                         PLANTED.format(what="files", files=", ".join(planted[:5])))
         grade.where = None
-    _cross_check(grade, private / "out" / "results.json")
+    _cross_check(grade, private / "tmp" / "results.json")
     if STOP.why is not None and grade.outcome != observe.COMPLETED:
         grade.notes.append(f"the grader was stopped ({STOP.why}) during this kata")
     if grade.outcome != observe.COMPLETED:

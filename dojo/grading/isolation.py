@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import resource
 import secrets
 import shutil
 import signal
@@ -51,6 +52,7 @@ PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_RAISE = 2
 CAP_DAC_READ_SEARCH = 2
 CAPABILITY_VERSION_3 = 0x20080522
+NPROC = 512  # processes (threads included) of a fallback child's own uid
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -120,7 +122,8 @@ def bwrap_argv(argv: list[str], cwd: Path, walls: Walls) -> list[str]:
             out += ["--ro-bind-try", path, path]
     for path in SYSTEM_FILES:
         out += ["--ro-bind-try", path, path]
-    out += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    out += ["--proc", "/proc", "--dev", "/dev",
+            "--size", str(walls.private_mb * 1024 * 1024), "--tmpfs", "/tmp"]
     for path in runtime_paths():
         out += ["--ro-bind-try", str(path), str(path)]
     for path in walls.readonly:
@@ -198,6 +201,10 @@ def preexec(who: Account | None, limits_apply):
         limits_apply()
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if uid is not None:
+            try:  # a fork bomb stops at its own uid's count
+                resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))
+            except (ValueError, OSError):
+                pass
             if read_everything:
                 prctl(PR_SET_KEEPCAPS, 1)
             os.setgroups([])

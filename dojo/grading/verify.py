@@ -12,6 +12,7 @@ edited, graded from other files or with another suite does not hold.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from dojo.grading import files, report
@@ -47,7 +48,7 @@ def options(data: dict, solution: Path, suite: Path, upstream: bool) -> GradeOpt
         for name, kata in data["katas"].items())
     limits = data["limits"]
     return GradeOptions(
-        solution=solution.resolve(), suite=suite.resolve(), upstream=upstream,
+        solution=Path(os.path.abspath(solution)), suite=suite.resolve(), upstream=upstream,
         katas=tuple(data["katas"]), points_spec=spec or None,
         test_timeout=float(limits["test_timeout"]),
         limits=Limits(wall_clock=float(limits["wall_clock"]),

@@ -457,6 +457,18 @@ def test_cleanup_survives_3000_nested_folders_and_folders_without_permissions(tm
     assert not top.exists() and tmp_path.exists()
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
 @pytest.mark.parametrize("level", LEVELS)
 def test_sigterm_stops_the_grade_and_the_report_is_still_written(suite_root, tmp_path, level):
     standin.solution(tmp_path / "katas", standin.hostile("loops_forever"))
@@ -466,7 +478,10 @@ def test_sigterm_stops_the_grade_and_the_report_is_still_written(suite_root, tmp
          "--solution", str(tmp_path / "katas"), "--json", str(report_path),
          "--test-timeout", "60", "--memory-mb", str(MEMORY_MB), "--jobs", "1"],
         env=_env(level), cwd=standin.REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    time.sleep(4)
+    deadline = time.monotonic() + 120
+    while not _children(proc.pid) and time.monotonic() < deadline:  # a kata is running
+        time.sleep(0.2)
+    time.sleep(1)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=60)
     data = json.loads(report_path.read_text())

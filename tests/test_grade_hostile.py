@@ -26,11 +26,28 @@ import jsonschema
 import pytest
 from click.testing import CliRunner
 
-from dojo.grading import classroom, files, guard, isolation, junit, manifest, markdown, observe, report
+from dojo.grading import (
+    classroom,
+    files,
+    guard,
+    isolation,
+    junit,
+    manifest,
+    markdown,
+    observe,
+    report,
+)
 from dojo.grading import report as report_module
 from dojo.grading.cli import grade as grade_command
 from dojo.grading.grader import GradeOptions, grade
-from dojo.grading.observe import COMPLETED, CRASHED, KILLED_MEMORY, TAMPERED, TIMED_OUT, EventReader
+from dojo.grading.observe import (
+    COMPLETED,
+    CRASHED,
+    KILLED_MEMORY,
+    TAMPERED,
+    TIMED_OUT,
+    EventReader,
+)
 from dojo.grading.sandbox import Limits
 from tests.hostile import standin
 
@@ -247,7 +264,8 @@ def _layout(name: str, clone: Path, spare: Path) -> None:
 
 def _cli(*args: str, env: dict, timeout: float = 400) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dojo.grading.cli", *args], env=env,
-                          capture_output=True, text=True, timeout=timeout, cwd=standin.REPO)
+                          capture_output=True, text=True, timeout=timeout, cwd=standin.REPO,
+                          check=False)
 
 
 def _env(level: str, **extra: str) -> dict:
@@ -347,7 +365,8 @@ def test_the_hostile_set_covers_every_attack_file():
 @pytest.mark.parametrize("level", LEVELS)
 def test_grade_many_survives_every_attack_and_loses_no_report(attacked, level):
     roster = attacked[level, "roster"]
-    said = f"[{level}] exit {roster.done.returncode}\n{roster.done.stdout}\n{roster.done.stderr[-3000:]}"
+    done = roster.done
+    said = f"[{level}] exit {done.returncode}\n{done.stdout}\n{done.stderr[-3000:]}"
     assert roster.done.returncode == 1, said  # graded, not all passed; never 3
     assert "cannot grade" not in roster.done.stdout, said
     assert set(roster.reports) == set(ATTACKS), said
@@ -363,7 +382,8 @@ def test_each_attack_gets_exactly_the_grade_its_behaviour_earns(attacked, level,
     jsonschema.validate(report, report_module.schema())
     assert report["isolation"] == level
     toy = report["katas"]["toy"]
-    said = f"[{level}] {name}: {toy['outcome']} ({toy['detail']}), stage {toy['highest_stage']}, notes {toy['notes']}"
+    said = (f"[{level}] {name}: {toy['outcome']} ({toy['detail']}), "
+            f"stage {toy['highest_stage']}, notes {toy['notes']}")
     assert toy["outcome"] in attack.toy_outcome, said
     assert toy["highest_stage"] == attack.toy_stage, said
     assert toy["score"] == (10 * attack.toy_stage if toy["outcome"] == COMPLETED else 0), said
@@ -483,7 +503,7 @@ def test_sigterm_stops_the_grade_and_the_report_is_still_written(suite_root, tmp
         time.sleep(0.2)
     time.sleep(1)
     proc.send_signal(signal.SIGTERM)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     data = json.loads(report_path.read_text())
     assert proc.returncode == 3, err
     assert data["status"] == "error" and data["score"] <= 10

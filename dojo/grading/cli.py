@@ -37,6 +37,8 @@ from dojo.grading.grader import (
     GradeOptions,
     GradeProblem,
     check_request,
+)
+from dojo.grading.grader import (
     grade as run_grade,
 )
 from dojo.grading.observe import COMPLETED
@@ -44,7 +46,8 @@ from dojo.grading.sandbox import Limits
 
 NO_CHECKOUT = "no katas/katas.toml in {start} or any folder above it: run inside a kata-dojo checkout or give --suite"
 CANNOT_WRITE = "dojo grade: cannot write {path}: {why}"
-GITHUB_FILE_CUT = "dojo grade: {path} was written to during grading; cut back to what it held before"
+GITHUB_FILE_CUT = ("dojo grade: {path} was written to during grading; "
+                   "cut back to what it held before")
 UPSTREAM_CHANGED = ("dojo grade-many: STOPPED: the upstream checkout {root} changed while {clone} "
                     "was graded ({files}); grades after it cannot be trusted: restore the "
                     "checkout (git status, git checkout .) and grade again")

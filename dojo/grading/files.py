@@ -138,7 +138,8 @@ def copy_solution(source: Path, target: Path, label: str, caps: Caps = Caps()) -
         return copied
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
         what = "a symlink" if stat.S_ISLNK(info.st_mode) else "not a folder"
-        copied.notes.append(f"{label}: refused: the kata folder is {what}; commit it as plain files")
+        copied.notes.append(f"{label}: refused: the kata folder is {what}; "
+                            "commit it as plain files")
         copied.refused = True
         return copied
     plan, skipped, total = [], {}, 0

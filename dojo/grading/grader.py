@@ -80,7 +80,7 @@ class GradeOptions:
     limits: sandbox.Limits = sandbox.Limits()
     jobs: int = 1
     isolation: str | None = None  # None: the strongest this machine has (isolation.level)
-    caps: files.Caps = files.Caps()
+    caps: files.Caps = field(default_factory=files.Caps)
 
 
 @dataclass

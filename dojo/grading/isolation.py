@@ -40,6 +40,7 @@ LEVELS = (NAMESPACES, PROCESS)
 FORCE_ENV = "DOJO_SANDBOX"
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+SITE_DIRS = ("site-packages", "dist-packages")
 SYSTEM_FILES = ("/etc/ld.so.cache", "/etc/localtime", "/etc/alternatives")
 
 # prctl and capabilities (linux/prctl.h, linux/capability.h)
@@ -78,13 +79,15 @@ def _bwrap() -> str | None:
         return None
     try:
         probe = subprocess.run([path, *_BASE_FLAGS, "--ro-bind", "/", "/", "true"],
-                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10)
+                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10,
+                               check=False)
     except (OSError, subprocess.SubprocessError):
         return None
     return path if probe.returncode == 0 else None
 
 
-_BASE_FLAGS = ("--unshare-user", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL")
+_BASE_FLAGS = ("--unshare-user", "--unshare-all", "--die-with-parent", "--new-session",
+               "--cap-drop", "ALL")
 
 
 def available() -> tuple[str, ...]:
@@ -106,7 +109,7 @@ def runtime_paths() -> list[Path]:
              Path(sys.base_exec_prefix), Path(os.path.realpath(sys.executable)).parent.parent}
     for entry in sys.path:  # site-packages outside the prefixes (user site, --target)
         path = Path(entry)
-        if (path.is_absolute() and path.name in ("site-packages", "dist-packages")
+        if (path.is_absolute() and path.name in SITE_DIRS
                 and path.is_dir() and not any(path.is_relative_to(p) for p in paths)):
             paths.add(path)
     return sorted(paths)

@@ -53,7 +53,8 @@ def suite_paths(root: Path) -> list[str]:
             continue
         for entry in files.walk(base, skip_dirs=SKIP_PARTS):
             rel = f"{name}/{entry.rel}"
-            if entry.kind == "file" and not rel.endswith(SKIP_SUFFIXES) and rel != MANIFEST_PATH.as_posix():
+            if (entry.kind == "file" and not rel.endswith(SKIP_SUFFIXES)
+                    and rel != MANIFEST_PATH.as_posix()):
                 found.append(rel)
     for name in SUITE_FILES:
         try:

@@ -136,7 +136,7 @@ def _kill_group(pgid: int) -> None:
 
 
 _live_lock = threading.Lock()
-_live: dict[int, "Child"] = {}
+_live: dict[int, Child] = {}
 _subreaper = False
 
 

@@ -8,7 +8,8 @@ import os
 from pathlib import Path
 
 EASY = "def test_everything_passes():\n    pass\n"
-CONFTEST = "import pytest\n\n@pytest.hookimpl(tryfirst=True)\ndef pytest_runtest_call(item):\n    return True\n"
+CONFTEST = ("import pytest\n\n@pytest.hookimpl(tryfirst=True)\n"
+            "def pytest_runtest_call(item):\n    return True\n")
 
 
 def _ancestor_suites():

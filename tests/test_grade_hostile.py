@@ -509,3 +509,43 @@ def test_sigterm_stops_the_grade_and_the_report_is_still_written(suite_root, tmp
     assert data["status"] == "error" and data["score"] <= 10
     assert any("SIGTERM" in (k["detail"] or "") or any("SIGTERM" in n for n in k["notes"])
                for k in data["katas"].values()), data
+
+
+def _descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for child in _children(todo.pop()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("level", LEVELS)
+def test_the_graded_processes_die_with_the_grader(suite_root, tmp_path, level):
+    standin.solution(tmp_path / "katas", standin.hostile("loops_forever"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "dojo.grading.cli", "grade", "--suite", str(suite_root),
+         "--solution", str(tmp_path / "katas"), "--test-timeout", "60",
+         "--memory-mb", str(MEMORY_MB)],
+        env=_env(level), cwd=standin.REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while len(_descendants(proc.pid)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1)
+    graded = _descendants(proc.pid)
+    assert graded, "no graded process started"
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while any(_alive(p) for p in graded) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [p for p in graded if _alive(p)], "graded processes outlived the grader"

@@ -202,7 +202,6 @@ def preexec(who: Account | None, limits_apply):
 
     def apply() -> None:
         limits_apply()
-        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
         if uid is not None:
             try:  # a fork bomb stops at its own uid's count
                 resource.setrlimit(resource.RLIMIT_NPROC, (NPROC, NPROC))
@@ -217,6 +216,7 @@ def preexec(who: Account | None, limits_apply):
                 _libc.capset(ctypes.byref(header), data)
                 _libc.prctl(PR_CAP_AMBIENT, ctypes.c_ulong(PR_CAP_AMBIENT_RAISE),
                             ctypes.c_ulong(CAP_DAC_READ_SEARCH), 0, 0)
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setresuid, which clears it
         prctl(PR_SET_NO_NEW_PRIVS, 1)
 
     return apply

@@ -67,7 +67,7 @@ class Entry:
 def walk(root: Path, *, max_depth: int = 64, skip_dirs=SKIP_DIRS):
     """Yield an ``Entry`` for everything under ``root`` (not ``root`` itself).
 
-    Iterative, breadth-first, never through a symlink; folders deeper than
+    Iterative (an explicit stack), never through a symlink; folders deeper than
     ``max_depth`` are reported (kind ``"deep"``) but not entered.
     """
     pending = [("", 0)]
@@ -230,8 +230,7 @@ def remove_tree(path: Path) -> None:
                     child = os.open(subdir, flags, dir_fd=fd)
                 except OSError:
                     stuck.add((len(names), subdir))
-                    if not _quietly(os.rmdir, subdir, dir_fd=fd):
-                        pass
+                    _quietly(os.rmdir, subdir, dir_fd=fd)
                     continue
                 os.close(fd)
                 fd = child

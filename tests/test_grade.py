@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import subprocess
 import sys
 import textwrap
 import threading
@@ -27,7 +28,7 @@ import yaml
 from click.testing import CliRunner
 
 from dojo.catalog import load_catalog
-from dojo.grading import classroom, manifest, points, report, sandbox
+from dojo.grading import classroom, isolation, manifest, points, report, sandbox
 from dojo.grading.cli import grade as grade_command
 from dojo.grading.cli import grade_many as grade_many_command
 from dojo.grading.grader import GradeOptions, grade
@@ -138,23 +139,61 @@ def test_sandbox_keeps_head_and_tail_of_output(tmp_path):
     assert len(done.output) < 11_000 and "bytes of output left out" in done.output
 
 
-def test_sandbox_kills_the_whole_process_group_at_the_wall_clock(tmp_path):
-    pidfile = tmp_path / "grandchild.pid"
+def _running(token: str) -> list[int]:
+    """Host pids whose command line holds ``token``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if token.encode() in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@pytest.mark.parametrize("level", isolation.available())
+def test_sandbox_kills_everything_the_child_started_at_the_wall_clock(tmp_path, level):
+    """A grandchild in the group, and one that left it (setsid, double fork)."""
+    token = f"dojo-test-{os.getpid()}-{level}"
+    sleeper = f"import time; time.sleep(600)  # {token}"
     code = textwrap.dedent(f"""
-        import subprocess, sys, time
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-        open({str(pidfile)!r}, "w").write(str(child.pid))
+        import os, subprocess, sys, time
+        subprocess.Popen([sys.executable, "-c", {sleeper!r}])
+        if os.fork() == 0:
+            os.setsid()
+            if os.fork() == 0:
+                os.execv(sys.executable, [sys.executable, "-c", {sleeper!r}])
+            os._exit(0)
         time.sleep(600)
     """)
     begin = time.monotonic()
     done = sandbox.run([sys.executable, "-c", code], cwd=tmp_path, env=dict(os.environ),
-                       limits=Limits(wall_clock=3))
-    assert done.timed_out and done.signal == "SIGKILL"
+                       limits=Limits(wall_clock=3), level=level)
+    assert done.timed_out and done.signal == "SIGKILL" and done.isolation == level
     assert time.monotonic() - begin < 30
-    grandchild = int(pidfile.read_text())
-    time.sleep(0.2)
-    state = Path(f"/proc/{grandchild}/stat")
-    assert not state.exists() or state.read_text().split()[2] == "Z", "grandchild survived"
+    time.sleep(0.3)
+    survivors = [p for p in _running(token)
+                 if Path(f"/proc/{p}/stat").exists()
+                 and Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert not survivors, f"processes survived the run: {survivors}"
+
+
+@pytest.mark.parametrize("level", isolation.available())
+def test_a_worker_speaking_on_stdin_and_stdout_works_inside_the_sandbox(tmp_path, level):
+    """What the outside judge's worker needs: its pipes pass through the walls."""
+    code = "import sys\nfor line in sys.stdin:\n    print(line.strip()[::-1], flush=True)\n"
+    child = sandbox.spawn([sys.executable, "-c", code], cwd=tmp_path, env=dict(os.environ),
+                          limits=Limits(wall_clock=30), level=level,
+                          stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        for word in ("ping", "judge"):
+            child.proc.stdin.write(word.encode() + b"\n")
+            child.proc.stdin.flush()
+            assert child.proc.stdout.readline() == word[::-1].encode() + b"\n"
+        assert child.isolation == level
+    finally:
+        child.stop()
+    assert child.proc.returncode is not None
 
 
 def test_sandbox_limits_memory(tmp_path):
@@ -381,6 +420,59 @@ def test_grade_many_writes_a_roster(suite_root, tmp_path):
     assert "| ada | ✅ passed |" in (tmp_path / "roster.md").read_text()
     assert sorted(p.name for p in (tmp_path / "reports").iterdir()) == [
         "ada.json", "bob.json", "cy.json", "dee.json"]
+
+
+def test_grade_many_turns_any_failure_into_that_clones_cannot_grade(suite_root, tmp_path,
+                                                                    monkeypatch):
+    from dojo.grading import cli as grading_cli
+
+    real_grade = grading_cli.run_grade
+
+    def flaky(options):
+        if "broken" in str(options.solution):
+            raise RuntimeError("the grader tripped on this clone")
+        return real_grade(options)
+
+    monkeypatch.setattr(grading_cli, "run_grade", flaky)
+    for name in ("ada", "broken"):
+        standin.solution(tmp_path / name / "katas", standin.GOOD_TOY)
+    result = CliRunner().invoke(grade_many_command, [
+        str(tmp_path / "ada"), str(tmp_path / "broken"), str(tmp_path / "missing"),
+        "--suite", str(suite_root), "--kata", "toy", *MEMORY])
+    assert result.exit_code == 3, result.output
+    assert "ada: 30/30 points (passed)" in result.output
+    assert "broken: cannot grade: the grader tripped on this clone" in result.output
+    assert "missing: cannot grade: --solution" in result.output
+
+
+def test_a_solution_folder_that_is_a_symlink_is_refused(suite_root, tmp_path):
+    """A fork's katas/ committed as a symlink to the upstream's reference, say."""
+    real = standin.solution(tmp_path / "elsewhere", standin.GOOD_TOY)
+    (tmp_path / "katas").symlink_to(real)
+    code, output = run_grade("--suite", str(suite_root), "--solution", str(tmp_path / "katas"))
+    assert code == 3 and "refused: it is a symlink" in output, output
+
+
+@pytest.mark.timeout(300)  # four grades, on a loaded machine
+def test_verify_says_whether_a_report_holds(suite_root, tmp_path):
+    katas = standin.solution(tmp_path / "katas", WRONG_GROWTH)
+    report_path = tmp_path / "grade.json"
+    code, output = run_grade("--suite", str(suite_root), "--solution", str(katas),
+                             "--kata", "toy", "--json", str(report_path))
+    assert code == 1, output
+    data = json.loads(report_path.read_text())
+    assert data["isolation"] in isolation.LEVELS and len(data["solution_hash"]) == 64
+    verify = ["--verify", str(report_path), "--suite", str(suite_root), "--solution", str(katas)]
+    code, output = run_grade(*verify)
+    assert code == 0 and "holds" in output, output
+    data["katas"]["toy"]["highest_stage"] = 3
+    data["score"] = 30
+    report_path.write_text(json.dumps(data))  # an edited report
+    code, output = run_grade(*verify)
+    assert code == 1 and "does NOT hold" in output and "toy highest_stage" in output, output
+    standin.write_solution(katas, "toy", standin.GOOD_TOY)  # other files than the graded ones
+    code, output = run_grade(*verify)
+    assert code == 1 and "solution's files differ" in output, output
 
 
 # --- shipped files ----------------------------------------------------------

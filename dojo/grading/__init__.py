@@ -2,8 +2,16 @@
 
 One concept per module:
 
-- ``sandbox``: run one command in a subprocess with resource limits, a
-  wall-clock limit, capped output and a private working folder;
+- ``isolation``: the walls around a graded process (Linux namespaces through
+  bubblewrap, or the process fallback) and the level used;
+- ``sandbox``: run one command inside those walls with resource limits, a
+  wall-clock limit and capped output (``run``), or start a worker whose pipes
+  the caller drives (``spawn``);
+- ``files``: copies, hashes and cleanup that never follow a planted symlink,
+  never block on a FIFO and never recurse;
+- ``guard``: the grader's own process: non-dumpable, SIGTERM/SIGHUP keep the
+  report, GitHub's output files cut back to what they held;
+- ``verify``: ``dojo grade --verify``, re-grade and compare with a report;
 - ``channel``: the tiny pytest plugin loaded in the graded process that
   streams signed per-test events to a pipe the grader opened;
 - ``observe``: the grade of one kata, built from what the grader observed

@@ -21,18 +21,24 @@ from dojo.grading import (
     GRADED_ALL_PASS,
     GRADED_NOT_ALL,
     classroom,
+    guard,
     junit,
+    manifest,
     markdown,
     report,
     roster,
+    verify,
 )
 from dojo.grading.grader import (
     ALL_PASSED,
     GRADE_ERROR,
+    STOP,
     Grade,
     GradeOptions,
     GradeProblem,
     check_request,
+)
+from dojo.grading.grader import (
     grade as run_grade,
 )
 from dojo.grading.observe import COMPLETED
@@ -40,6 +46,12 @@ from dojo.grading.sandbox import Limits
 
 NO_CHECKOUT = "no katas/katas.toml in {start} or any folder above it: run inside a kata-dojo checkout or give --suite"
 CANNOT_WRITE = "dojo grade: cannot write {path}: {why}"
+GITHUB_FILE_CUT = ("dojo grade: {path} was written to during grading; "
+                   "cut back to what it held before")
+UPSTREAM_CHANGED = ("dojo grade-many: STOPPED: the upstream checkout {root} changed while {clone} "
+                    "was graded ({files}); grades after it cannot be trusted: restore the "
+                    "checkout (git status, git checkout .) and grade again")
+NOT_GRADED_UPSTREAM = "not graded: the upstream checkout changed while another clone was graded"
 LOG_LINES = 30
 
 PathDir = click.Path(file_okay=False, path_type=Path)
@@ -69,7 +81,8 @@ def _limit_options(func):
 def _options(solution: Path, suite: Path, upstream: bool, katas, points_spec, test_timeout,
              kata_timeout, memory_mb, jobs: int = 1) -> GradeOptions:
     return GradeOptions(
-        solution=solution.resolve(), suite=suite.resolve(), upstream=upstream,
+        # Absolute, but not resolved: a solution folder that is a symlink is refused.
+        solution=Path(os.path.abspath(solution)), suite=suite.resolve(), upstream=upstream,
         katas=tuple(katas), points_spec=points_spec, test_timeout=test_timeout,
         limits=Limits(wall_clock=kata_timeout, memory_mb=memory_mb), jobs=jobs,
     )
@@ -90,7 +103,8 @@ def summary_lines(grade: Grade) -> list[str]:
         lines.append(f"{kata.name}: stage {kata.highest_stage}/{len(kata.stages)}, "
                      f"{kata.score:g}/{kata.max_score:g} points{broke}")
     suite = grade.suite
-    lines.append(f"suite: {suite.source}, {suite.status} ({suite.hash[:12]})")
+    lines.append(f"suite: {suite.source}, {suite.status} ({suite.hash[:12]}); "
+                 f"isolation: {grade.isolation}")
     lines.append(f"grade: {grade.score:g}/{grade.max_score:g} points ({grade.status})")
     return lines
 
@@ -131,14 +145,19 @@ def _show_logs(grade: Grade) -> None:
                    "$GITHUB_OUTPUT, or on stdout outside Actions.")
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
               help="Katas graded at the same time.")
+@click.option("--verify", "verify_path", type=PathFile, default=None, metavar="REPORT.json",
+              help="Re-grade --solution with the report's katas, points and limits and say "
+                   "whether the report holds (exit 0) or not (exit 1).")
 @_limit_options
-def grade(solution, suite, json_path, junit_path, markdown_path, classroom_result, jobs, katas,
-          points_spec, test_timeout, kata_timeout, memory_mb) -> None:
+def grade(solution, suite, json_path, junit_path, markdown_path, classroom_result, jobs,
+          verify_path, katas, points_spec, test_timeout, kata_timeout, memory_mb) -> None:
     """Grade a solution against the stage suites, each kata in a sandboxed process.
 
     Exit codes: 0 all passed; 1 graded, not all passed; 2 bad options; 3 could
-    not grade.
+    not grade. With --verify: 0 the report holds; 1 it does not.
     """
+    guard.harden(STOP.set)
+    outputs = guard.Outputs()  # before any graded code runs
     here = find_checkout(Path.cwd())
     root = suite or here
     if root is None:
@@ -147,6 +166,8 @@ def grade(solution, suite, json_path, junit_path, markdown_path, classroom_resul
         if here is None:
             raise click.UsageError("--solution: not in a checkout; give the solution folder")
         solution = here / "katas"
+    if verify_path is not None:
+        _verify(verify_path, solution, root, suite is not None)
     options = _options(solution, root, suite is not None, katas, points_spec, test_timeout,
                        kata_timeout, memory_mb, jobs)
     try:
@@ -162,6 +183,8 @@ def grade(solution, suite, json_path, junit_path, markdown_path, classroom_resul
     _show_logs(result)
     for line in summary_lines(result):
         click.echo(line)
+    for path in outputs.restore():
+        click.echo(GITHUB_FILE_CUT.format(path=path), err=True)
     if json_path:
         _write(json_path, report.to_json(result))
     if junit_path:
@@ -171,6 +194,33 @@ def grade(solution, suite, json_path, junit_path, markdown_path, classroom_resul
     if classroom_result:
         classroom.emit(result, click.echo)
     raise SystemExit(exit_code(result))
+
+
+def _verify(path: Path, solution: Path, root: Path, upstream: bool) -> None:
+    """Re-grade and compare with the report at ``path``; exits 0 (holds) or 1."""
+    try:
+        claimed = verify.load(path)
+        upstream = upstream or claimed.get("suite", {}).get("source") == "upstream"
+        regraded = run_grade(verify.options(claimed, solution, root, upstream))
+    except GradeProblem as exc:
+        if exc.usage:
+            raise click.UsageError(str(exc)) from None
+        click.echo(f"dojo grade: {exc}", err=True)
+        raise SystemExit(CANNOT_GRADE) from None
+    except OSError as exc:
+        click.echo(f"dojo grade: cannot grade: {exc}", err=True)
+        raise SystemExit(CANNOT_GRADE) from None
+    wrong = verify.mismatches(claimed, regraded)
+    for line in summary_lines(regraded):
+        click.echo(line)
+    if wrong:
+        click.echo(f"verify: {path} does NOT hold:")
+        for line in wrong:
+            click.echo(f"  - {line}")
+        raise SystemExit(GRADED_NOT_ALL)
+    click.echo(f"verify: {path} holds: the same solution files, suite and grade "
+               f"({regraded.score:g}/{regraded.max_score:g} points)")
+    raise SystemExit(GRADED_ALL_PASS)
 
 
 def _write_append(path: Path, text: str) -> None:
@@ -218,9 +268,11 @@ def grade_many(clones, suite, jobs, csv_path, markdown_path, json_dir, katas, po
     laid out like katas/. Exit codes: 0 every clone passed everything; 1 some
     did not; 2 bad options; 3 some clone could not be graded.
     """
+    guard.harden(STOP.set)
     root = suite or find_checkout(Path.cwd())
     if root is None:
         raise click.UsageError(NO_CHECKOUT.format(start=Path.cwd()))
+    root = root.resolve()
     clones = list(clones)
     try:  # bad options fail once, before any grading
         catalog, _, _ = check_request(root.resolve(), tuple(katas), points_spec)
@@ -230,14 +282,25 @@ def grade_many(clones, suite, jobs, csv_path, markdown_path, json_dir, katas, po
         click.echo(f"dojo grade-many: {exc}", err=True)
         raise SystemExit(CANNOT_GRADE) from None
 
+    pristine = manifest.file_hashes(root)
+    poisoned: list[str] = []  # set once: the upstream checkout changed
+
     def one(pair: tuple[str, Path]) -> roster.Entry:
         name, clone = pair
-        options = _options(_solution_of(clone), root, True, katas, points_spec, test_timeout,
-                           kata_timeout, memory_mb)
+        if poisoned:
+            return roster.Entry(name, str(clone), problem=NOT_GRADED_UPSTREAM)
         try:
-            return roster.Entry(name, str(clone), grade=run_grade(options))
-        except GradeProblem as exc:
-            return roster.Entry(name, str(clone), problem=str(exc))
+            options = _options(_solution_of(clone), root, True, katas, points_spec,
+                               test_timeout, kata_timeout, memory_mb)
+            entry = roster.Entry(name, str(clone), grade=run_grade(options))
+        except Exception as exc:  # noqa: BLE001 - one clone never takes the roster down
+            entry = roster.Entry(name, str(clone), problem=_reason(exc))
+        changed = manifest.differences(pristine, manifest.file_hashes(root))
+        if changed and not poisoned:
+            poisoned.append(UPSTREAM_CHANGED.format(root=root, clone=name,
+                                                    files=", ".join(changed[:5])))
+            click.echo(poisoned[0], err=True)
+        return entry
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         entries = list(pool.map(one, zip(_names(clones), clones)))
@@ -247,7 +310,7 @@ def grade_many(clones, suite, jobs, csv_path, markdown_path, json_dir, katas, po
             click.echo(f"{entry.name}: {entry.grade.score:g}/{entry.grade.max_score:g} points "
                        f"({entry.grade.status})")
         else:
-            click.echo(f"{entry.name}: could not grade: {entry.problem}")
+            click.echo(f"{entry.name}: cannot grade: {entry.problem}")
         if json_dir is not None and entry.grade is not None:
             _write(json_dir / f"{entry.name.replace('/', '_')}.json",
                    report.to_json(entry.grade))
@@ -257,11 +320,22 @@ def grade_many(clones, suite, jobs, csv_path, markdown_path, json_dir, katas, po
         _write(markdown_path, roster.to_markdown(entries, cols))
     if not csv_path and not markdown_path:
         click.echo(roster.to_markdown(entries, cols))
+    if poisoned:
+        click.echo(poisoned[0], err=True)  # again, last: it must not scroll away
+        raise SystemExit(CANNOT_GRADE)
     if any(e.grade is None or e.grade.status == GRADE_ERROR for e in entries):
         raise SystemExit(CANNOT_GRADE)
     # ALL_PASSED already means every stage of every kata passed.
     raise SystemExit(GRADED_ALL_PASS if all(e.grade.status == ALL_PASSED for e in entries)
                      else GRADED_NOT_ALL)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line for why a clone could not be graded."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
 
 
 def main() -> None:  # pragma: no cover - for ``python -m dojo.grading.cli`` until dojo.cli lands

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from dojo.grading import files
 
 MANIFEST_FORMAT = 1
 MANIFEST_PATH = Path("dojo") / "grading" / "suite-hashes.json"
@@ -40,23 +44,40 @@ STALE = "{root}: the suite hashes are stale ({count} file(s) differ: {files}); r
 
 
 def suite_paths(root: Path) -> list[str]:
-    """Every suite file under ``root``, as sorted POSIX paths relative to it."""
+    """Every suite file under ``root``, as sorted POSIX paths relative to it.
+
+    Regular files only, found without following a symlink: a symlink in a
+    suite (to a device, to ``/proc/self/pagemap``) is never a suite file and
+    never read.
+    """
     found = []
     for name in SUITE_DIRS:
         base = root / name
-        if not base.is_dir():
+        if not base.is_dir() or base.is_symlink():
             continue
-        for path in base.rglob("*"):
-            rel = path.relative_to(root)
-            if (path.is_file() and not SKIP_PARTS.intersection(rel.parts)
-                    and not path.name.endswith(SKIP_SUFFIXES) and rel != MANIFEST_PATH):
-                found.append(rel.as_posix())
-    found += [name for name in SUITE_FILES if (root / name).is_file()]
+        for entry in files.walk(base, skip_dirs=SKIP_PARTS):
+            rel = f"{name}/{entry.rel}"
+            if (entry.kind == "file" and not rel.endswith(SKIP_SUFFIXES)
+                    and rel != MANIFEST_PATH.as_posix()):
+                found.append(rel)
+    for name in SUITE_FILES:
+        try:
+            if stat.S_ISREG(os.lstat(root / name).st_mode):
+                found.append(name)
+        except OSError:
+            pass
     return sorted(found)
 
 
 def file_hashes(root: Path) -> dict[str, str]:
-    return {rel: hashlib.sha256((root / rel).read_bytes()).hexdigest() for rel in suite_paths(root)}
+    """The SHA-256 of each suite file (read without following symlinks, size-capped)."""
+    hashes = {}
+    for rel in suite_paths(root):
+        try:
+            hashes[rel] = hashlib.sha256(files.read_regular(root / rel)).hexdigest()
+        except OSError as exc:  # replaced while we looked: it is a change, never a crash
+            hashes[rel] = f"unreadable: {exc}"
+    return hashes
 
 
 def combined(hashes: dict[str, str]) -> str:

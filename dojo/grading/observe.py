@@ -61,6 +61,9 @@ NO_START = "the suite did not start: {why}"
 COLLECT_ERROR = "the suite could not be collected: {nodeid}: {message}"
 NOT_RUN_REASON = "not run: the run ended early ({outcome})"
 LINE_LIMIT = 1 << 20  # an event line longer than this is not the grader's
+EVENTS_LIMIT = 50_000  # an honest run of the real suites sends a few thousand at most
+EVENTS_BYTES = 16 << 20  # ... and well under a megabyte
+FLOODED = "the result channel carried more than {events:,} events or {mb} MB (flooded)"
 PYTEST_EXIT = {2: "interrupted", 3: "internal error", 4: "usage error", 5: "no tests collected"}
 
 
@@ -145,12 +148,19 @@ class EventReader:
         self.key = key
         self.events: list[dict] = []
         self.forged = 0
+        self.flooded = False  # past EVENTS_LIMIT or EVENTS_BYTES: the rest is drained, not kept
+        self.bytes = 0
         self.thread = threading.Thread(target=self._read, daemon=True, name="dojo-grade-events")
         self.thread.start()
 
     def _read(self) -> None:
         with os.fdopen(self.fd, "rb") as stream:
             while raw := stream.readline(LINE_LIMIT):
+                self.bytes += len(raw)
+                if self.bytes > EVENTS_BYTES or len(self.events) >= EVENTS_LIMIT:
+                    if not self.flooded:
+                        self.flooded, self.forged = True, self.forged + 1
+                    continue  # keep draining, so the sender never blocks; keep nothing
                 if not raw.endswith(b"\n") and len(raw) == LINE_LIMIT:
                     self.forged += 1  # no honest event is this long; skip the rest of it
                     while (rest := stream.readline(LINE_LIMIT)) and not rest.endswith(b"\n"):
@@ -265,7 +275,9 @@ def observe(
     how = (f"killed by {finished.signal}" if finished.signal
            else f"exit code {finished.returncode}")
     limit_hit = _limit_failure(tests, order)
-    if reader.forged:
+    if reader.flooded:
+        outcome, detail = TAMPERED, FLOODED.format(events=EVENTS_LIMIT, mb=EVENTS_BYTES >> 20)
+    elif reader.forged:
         outcome, detail = TAMPERED, FORGED.format(count=reader.forged)
     elif finished.timed_out:
         outcome, detail = broke(TIMED_OUT, WALL_CLOCK.format(limit=wall_clock),

@@ -71,6 +71,8 @@ def to_dict(grade: Grade) -> dict:
             "status": grade.suite.status,
             "changed": list(grade.suite.changed),
         },
+        "isolation": grade.isolation,
+        "solution_hash": grade.solution_hash,
         "limits": {
             "test_timeout": _number(grade.test_timeout),
             "wall_clock": _number(grade.limits.wall_clock),

@@ -1,16 +1,19 @@
-"""Run one command in a subprocess with resource limits, a wall-clock limit,
-capped output and a private working folder.
+"""Run one untrusted command inside walls (``isolation``), with resource
+limits, a wall-clock limit and capped output.
 
 The child starts a new session (its own process group) with limits set
 before ``exec``: address space (memory), CPU seconds, the size of any file it
-writes, no core dumps. On wall-clock expiry the whole process group is
-killed, and it is killed again once the child has exited, so no helper
-process it left behind outlives the grade. Output (stdout and stderr merged)
-is kept up to a cap: the first and the last half of it.
+writes, no core dumps. Its walls are those of the isolation level (Linux
+namespaces, or the process fallback; see ``isolation``). On wall-clock expiry
+everything it started is killed (its PID namespace, its process group, its
+own uid), and killed again once it has exited, so nothing it left behind
+outlives the run. Output (stdout and stderr merged) goes to a pipe that the
+grader drains: the first and the last half of a cap are kept, the rest is
+dropped, and the child never sees an error for writing too much.
 
-Not contained (see the README, for instructors): a process that leaves the process group
-(``setsid``), the network, the files the user running the grader can write.
-That is what the CI sandbox (a throwaway runner) is for.
+``run`` runs a command to its end; ``spawn`` starts one whose pipes the
+caller drives (a worker speaking a protocol on stdin/stdout), and
+``Child.stop`` ends it and everything it started.
 """
 
 from __future__ import annotations
@@ -23,6 +26,9 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+from dojo.grading import isolation
+from dojo.grading.isolation import NAMESPACES, PROCESS, Walls
 
 MB = 1024 * 1024
 
@@ -51,6 +57,7 @@ class Finished:
     duration: float
     output: str  # merged stdout/stderr, capped
     output_bytes: int  # how much the child wrote in all
+    isolation: str = PROCESS  # the walls it ran in
 
     @property
     def signal(self) -> str | None:
@@ -128,12 +135,118 @@ def _kill_group(pgid: int) -> None:
         pass
 
 
+_live_lock = threading.Lock()
+_live: dict[int, Child] = {}
+_subreaper = False
+
+
+class Child:
+    """A sandboxed child: its process, its walls, and how to end all of it."""
+
+    def __init__(self, proc: subprocess.Popen, level: str, who: isolation.Account | None):
+        self.proc = proc
+        self.isolation = level
+        self.who = who
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def kill(self) -> None:
+        """Kill the child and everything it started (it may still need reaping)."""
+        _kill_group(self.proc.pid)  # bwrap's own group, or the child's
+        try:
+            self.proc.kill()  # bwrap's death ends its whole PID namespace
+        except OSError:
+            pass
+        if self.who is not None:
+            isolation.kill_account(self.who)
+
+    def stop(self, timeout: float = 30) -> None:
+        """Kill everything, reap the child, forget it."""
+        self.kill()
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:  # unkillable (D state): give up on it
+            pass
+        self.kill()  # what it started while dying
+        with _live_lock:  # held while reaping: no child starts unknown meanwhile
+            _live.pop(self.proc.pid, None)
+            if _subreaper:
+                isolation.reap_orphans(set(_live))
+
+
+def stop_all() -> None:
+    """Kill every live sandboxed child (the grader is being stopped)."""
+    with _live_lock:
+        children = list(_live.values())
+    for child in children:
+        child.kill()
+
+
+def spawn(
+    argv: list[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    limits: Limits,
+    walls: Walls | None = None,
+    level: str | None = None,
+    pass_fds: tuple[int, ...] = (),
+    stdin=subprocess.DEVNULL,
+    stdout=subprocess.PIPE,
+    stderr=subprocess.STDOUT,
+) -> Child:
+    """Start ``argv`` inside ``walls`` at isolation ``level`` (default: the strongest).
+
+    ``walls`` default to: ``cwd`` writable, nothing else. A worker that speaks
+    a protocol passes ``stdin=subprocess.PIPE``; its pipes pass through the
+    walls unchanged. Raises ``OSError`` only if the command cannot start.
+    """
+    global _subreaper
+    walls = walls if walls is not None else Walls(writable=(Path(cwd),))
+    level = isolation.level(level)
+    limit = _set_limits(limits)
+    if level == NAMESPACES:
+        command, who = isolation.bwrap_argv(argv, Path(cwd), walls), None
+
+        def preexec() -> None:
+            limit()
+            isolation.prctl(isolation.PR_SET_PDEATHSIG, signal.SIGKILL)
+    else:
+        command, who = argv, isolation.account()
+        for path in (*walls.writable, *walls.private):
+            isolation.give(path, who)
+        if who.uid is None and not _subreaper:  # adopt what escapes, to kill it after
+            _subreaper = isolation.prctl(isolation.PR_SET_CHILD_SUBREAPER, 1)
+        preexec = isolation.preexec(who, limit)
+        if who.uid is None:
+            who = None
+    with _live_lock:
+        proc = subprocess.Popen(
+            command, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
+            pass_fds=pass_fds, start_new_session=True, preexec_fn=preexec,
+        )
+        child = Child(proc, level, who)
+        _live[proc.pid] = child
+    return child
+
+
+def _returncode(child: Child) -> int | None:
+    code = child.proc.returncode
+    if child.isolation == NAMESPACES and code is not None and 128 < code <= 128 + 64:
+        return -(code - 128)  # bubblewrap reports a child killed by signal N as 128 + N
+    return code
+
+
 def run(
     argv: list[str],
     *,
     cwd: Path,
     env: dict[str, str],
     limits: Limits,
+    walls: Walls | None = None,
+    level: str | None = None,
     pass_fds: tuple[int, ...] = (),
     started=None,
 ) -> Finished:
@@ -143,17 +256,9 @@ def run(
     of ``pass_fds`` there).
     """
     begin = time.monotonic()
-    proc = subprocess.Popen(
-        argv,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        pass_fds=pass_fds,
-        start_new_session=True,
-        preexec_fn=_set_limits(limits),
-    )
+    child = spawn(argv, cwd=cwd, env=env, limits=limits, walls=walls, level=level,
+                  pass_fds=pass_fds)
+    proc = child.proc
     if started is not None:
         started(proc.pid)
     output = _Capped(proc.stdout, limits.output_bytes)
@@ -161,23 +266,24 @@ def run(
     try:
         proc.wait(timeout=limits.wall_clock)
     except BaseException as exc:  # the clock ran out, or the grader itself is interrupted
-        _kill_group(proc.pid)
+        child.kill()
         if not isinstance(exc, subprocess.TimeoutExpired):
+            child.stop()
             raise
         timed_out = True
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:  # unkillable (D state): give up on it
-            pass
     duration = time.monotonic() - begin
-    _kill_group(proc.pid)  # whatever the child left running in its group
-    output.thread.join(timeout=5)  # a process that left the group may hold the pipe
+    child.stop()  # whatever the child left running
+    output.thread.join(timeout=5)  # a process that escaped may hold the pipe
     if not output.thread.is_alive():
         proc.stdout.close()
+    code = _returncode(child)
+    if timed_out and code is not None and code >= 0:
+        code = -signal.SIGKILL  # the grader killed it (through bubblewrap)
     return Finished(
-        returncode=proc.returncode,
+        returncode=code,
         timed_out=timed_out,
         duration=duration,
         output=output.text(),
         output_bytes=output.total,
+        isolation=child.isolation,
     )

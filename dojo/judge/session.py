@@ -1,0 +1,221 @@
+"""The trusted side of one worker: start it, ask it, never believe more than its answers.
+
+Every byte from the worker is hostile: a reply must come within its
+timeout, fit the line cap, parse as the protocol and carry the request's
+id, or the session raises ``Broken`` (the stage fails with an ``integrity``
+note) and the worker's whole process group is killed.
+
+The worker runs with the grader's resource limits (``sandbox``) in its own
+session and process group, with a minimal environment and a private empty
+working folder. ``launcher`` is the one place that starts it: a stronger
+sandbox (namespaces) wraps the same command there.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import dojo
+from dojo.catalog import Kata
+from dojo.grading import sandbox
+from dojo.judge.wire import MAX_LINE, WireError, dump_line, load_line
+
+DOJO_ROOT = Path(dojo.__file__).resolve().parents[1]
+START_TIMEOUT = 20.0  # seconds for the worker to import the solution
+LIMITS = sandbox.Limits(wall_clock=120.0, memory_mb=2048, file_size_mb=16)
+
+NO_REPLY = "the worker did not answer within {timeout:g} s ({what})"
+DIED = "the worker ended ({how}) during {what}"
+GARBLED = "the worker's reply to {what} broke the protocol: {why}"
+REFUSED = "the worker refused {what}: {why}"
+
+
+class Broken(Exception):
+    """The worker broke the protocol, died or stopped answering."""
+
+
+def worker_command(kata: Kata, solution_root: Path) -> list[str]:
+    """The worker's command line (a sandbox may wrap it)."""
+    return [sys.executable, "-B", "-m", "dojo.judge.worker",
+            str(solution_root), kata.name, kata.module, kata.class_name]
+
+
+def worker_env(home: Path) -> dict[str, str]:
+    """A minimal environment: the grader's secrets never reach the solution."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "LANG": "C.UTF-8",
+        "HOME": str(home),
+        "TMPDIR": str(home),
+        "PYTHONPATH": str(DOJO_ROOT),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+    }
+
+
+def launcher(argv: list[str], cwd: Path, env: dict[str, str],
+             limits: sandbox.Limits) -> subprocess.Popen:
+    """Start the worker: pipes for the protocol, no stderr, limits, its own process group."""
+    return subprocess.Popen(
+        argv, cwd=cwd, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        start_new_session=True, preexec_fn=sandbox._set_limits(limits),
+    )
+
+
+class Session:
+    """One running worker with the solution imported, and the requests made to it."""
+
+    def __init__(self, kata: Kata, solution_root: Path, limits: sandbox.Limits = LIMITS) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="dojo-judge-"))
+        self.proc = launcher(worker_command(kata, solution_root.resolve()), self.home,
+                             worker_env(self.home), limits)
+        self.buffer = b""
+        self.next_id = 1
+        self.problem: str | None = None
+        os.set_blocking(self.proc.stdout.fileno(), False)
+        os.set_blocking(self.proc.stdin.fileno(), False)
+        hello = self._reply(0, START_TIMEOUT, "importing the solution")
+        if "problem" in hello:
+            self.problem = str(hello["problem"])[:500]
+        elif hello.get("ready") is not True:
+            raise self._broken(GARBLED.format(what="importing the solution", why="no ready line"))
+
+    # -- lines ---------------------------------------------------------------
+
+    def _broken(self, message: str) -> Broken:
+        self.close()
+        return Broken(message)
+
+    def _how_it_ended(self) -> str:
+        code = self.proc.poll()
+        if code is None:
+            return "its output closed"
+        if code < 0:
+            try:
+                return f"killed by {signal.Signals(-code).name}"
+            except ValueError:
+                return f"killed by signal {-code}"
+        return f"exit code {code}"
+
+    def _write(self, data: bytes, deadline: float, what: str) -> None:
+        fd = self.proc.stdin.fileno()
+        while data:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._broken(NO_REPLY.format(timeout=0, what=what))
+            _, ready, _ = select.select([], [fd], [], left)
+            if ready:
+                try:
+                    data = data[os.write(fd, data):]
+                except BlockingIOError:
+                    continue
+                except OSError:
+                    raise self._broken(DIED.format(how=self._how_it_ended(), what=what)) from None
+
+    def _line(self, timeout: float, what: str) -> bytes:
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self.buffer:
+            if len(self.buffer) > MAX_LINE:
+                raise self._broken(GARBLED.format(what=what, why=f"a line over {MAX_LINE:,} bytes"))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise self._broken(NO_REPLY.format(timeout=timeout, what=what))
+            ready, _, _ = select.select([fd], [], [], left)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 1 << 20)
+            except BlockingIOError:
+                continue
+            except OSError:
+                chunk = b""
+            if not chunk:
+                try:
+                    self.proc.wait(timeout=1)
+                except subprocess.TimeoutExpired:
+                    pass
+                raise self._broken(DIED.format(how=self._how_it_ended(), what=what))
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line
+
+    def _reply(self, ident: int, timeout: float, what: str) -> dict:
+        try:
+            reply = load_line(self._line(timeout, what))
+        except WireError as exc:
+            raise self._broken(GARBLED.format(what=what, why=exc)) from None
+        if reply.get("id") != ident:
+            raise self._broken(GARBLED.format(what=what, why=f"a reply to request {reply.get('id')!r:.20}"))
+        if "error" in reply:
+            raise self._broken(REFUSED.format(what=what, why=str(reply["error"])[:200]))
+        return reply
+
+    # -- requests ------------------------------------------------------------
+
+    def request(self, message: dict, *, timeout: float = 10.0, what: str = "a request") -> dict:
+        """Send one request and return its reply; ``Broken`` for anything else."""
+        if self.proc.poll() is not None and not self.buffer:
+            raise Broken(DIED.format(how=self._how_it_ended(), what=what))
+        ident = self.next_id
+        self.next_id += 1
+        deadline = time.monotonic() + timeout
+        self._write(dump_line({"id": ident, **message}), deadline, what)
+        return self._reply(ident, max(0.0, deadline - time.monotonic()), what)
+
+    def timed(self, message: dict, *, timeout: float = 10.0, what: str = "a timed loop") -> tuple[float, dict]:
+        """A request and the seconds its round trip took, on the judge's own clock."""
+        begin = time.perf_counter()
+        reply = self.request(message, timeout=timeout, what=what)
+        return time.perf_counter() - begin, reply
+
+    def close(self) -> None:
+        """Kill the worker's process group and forget its folder."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        try:
+            self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            pass
+        _remove_quietly(self.home)
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _remove_quietly(folder: Path) -> None:
+    """Remove the worker's folder without recursing into anything it planted."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                os.rmdir(entry.path)  # only empty folders; a full one is left to the OS tmp cleaner
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+    try:
+        os.rmdir(folder)
+    except OSError:
+        pass

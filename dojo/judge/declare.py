@@ -21,20 +21,24 @@ from __future__ import annotations
 import json
 import math
 import random
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from dojo.judge.dispatch import Env
-from dojo.judge.session import Session
+from dojo.judge.session import Broken, Session
 from dojo.judge.wire import WireError, decode, encode
 
 IGNORE = "ignore"  # the value is left open by the contract: only an exception's type counts
 EXACT = "exact"
 KIND = "kind"  # the value's kind only (bytes, a list...): for a snapshot's format-free bytes
 
+REPRO_CALLS = 15  # calls of the run shown before the mismatch
 DISAGREES = "after {before} call(s) of a run: {call} {got}; expected {expected} ({why})"
 SLOWER = ("{what}: {ratio:.1f}x slower at size {large:,} than at size {small:,} on the judge's "
           "clock (expected within {factor:g}x: {expected})")
+BUILD_SLOWER = ("{what}: building the object of size {large:,} took over {took:.1f} s, against "
+                "{before:.2f} s for size {small:,} (the calls are not O(1))")
 DEADLOCK = "threads running {what} did not finish within {timeout:g} s (deadlock suspected)"
 
 
@@ -57,6 +61,8 @@ class Tag:
             return str(self.body)
         if self.tag == "fn":
             return _function_text(self.body)
+        if self.tag == "path":
+            return f"pathlib.Path({self.body!r})"
         return f"<{self.tag} {self.body!r}>"
 
 
@@ -70,7 +76,7 @@ def ref(name: str) -> Tag:
 
 def fn(kind: str, *rest) -> Tag:
     """A function for the solution to call (see ``dispatch.Env.function``)."""
-    if kind == "const":
+    if kind in ("const", "const_of"):
         rest = (encode(rest[0]),)
     elif kind in ("wait", "enter_wait"):
         rest = (*rest[:-2], encode(rest[-2]), rest[-1])
@@ -82,6 +88,11 @@ def counted(counter: str, value, pause: float = 0.0) -> Tag:
     return Tag("fn", ["count", counter, encode(value), pause])
 
 
+def path(text: str) -> Tag:
+    """An ``os.PathLike`` path (a ``pathlib`` path) on the worker's side."""
+    return Tag("path", text)
+
+
 def ix(base: int = 0, step: int = 1, mod: int = 0, prefix: str | None = None) -> Tag:
     """In a loop: ``base + (i * step) % mod`` (``mod`` 0: no modulo), as ``prefix + str()`` if given."""
     return Tag("ix", [base, step, mod, prefix])
@@ -91,6 +102,8 @@ def _function_text(body) -> str:
     kind = body[0]
     if kind == "const":
         return f"lambda: {decode(body[1])!r}"
+    if kind == "const_of":
+        return f"lambda old: {decode(body[1])!r}"
     if kind == "add":
         return f"lambda v: v + {body[1]!r}"
     if kind == "raise":
@@ -166,6 +179,8 @@ def show(result) -> str:
             return f"raised {result[1][0] if result[1] else 'an exception'}"
         if result[0] == "v":
             return f"returned {decode(result[1])!r:.200}"
+        if result[0] == "e":
+            return f"could not be made ({result[1]})"
         if result[0] == "w":
             escaped = f"let {result[3][0]} escape" if result[3] else "let nothing escape"
             return f"gave as-target {decode(result[1])!r:.60}, body {[show(r) for r in result[2]]}, {escaped}"
@@ -255,7 +270,7 @@ class Context:
     # -- scripts ---------------------------------------------------------------
 
     def agree(self, calls: Sequence[Call], why: str, *, env: Env | None = None,
-              expected: list | None = None, timeout: float = 15.0) -> list:
+              expected: list | None = None, timeout: float = 8.0) -> list:
         """Run ``calls`` on the solution and the model; every answer must agree. The answers."""
         if expected is None:
             env = env or Env(self.judge.model)
@@ -270,14 +285,16 @@ class Context:
         return got
 
     def compare(self, calls: Sequence[Call], got: list, expected: list, why: str) -> None:
-        before = 0
-        for call, g, e in zip(calls, got, expected):
+        start = 0
+        for index, (call, g, e) in enumerate(zip(calls, got, expected)):
             if call.method == "new":
-                before = 0
+                start = index
             if not agrees(g, e, call):
-                raise Mismatch(DISAGREES.format(before=before, call=self.text(call), got=show(g),
-                                                expected=show(e), why=why))
-            before += 1
+                run = [self.text(c) for c in calls[max(start, index - REPRO_CALLS):index + 1]]
+                if index - start > REPRO_CALLS:
+                    run.insert(0, "...")
+                raise Mismatch(DISAGREES.format(before=index - start, call=self.text(call), got=show(g),
+                                                expected=show(e), why=why) + " | the run: " + "; ".join(run))
 
     def random_runs(self, ops: Sequence[Op], *, new: Callable[[random.Random], Call],
                     runs: int, steps: int, why: str) -> None:
@@ -302,23 +319,41 @@ class Context:
 
     def scales(self, *, setup: Callable[[str, int], list[dict]],
                workload: Callable[[str, int, int], dict], small: int, large: int,
-               factor: float, what: str, expected: str, repeat: int = 3) -> float:
+               factor: float, what: str, expected: str, repeat: int = 3,
+               expect: Callable[[str, int, int], list] | None = None) -> float:
         """Time ``workload`` on objects of two sizes; the ratio must stay within ``factor``.
 
         ``setup(name, size)`` is the untimed requests that build object ``name``;
         ``workload(name, size, rep)`` one loop request (its answers are
-        collected and checked against the model, each repetition).
+        collected and checked, each repetition: against the model replaying
+        the same calls or, when the model would be too slow, against
+        ``expect(name, size, rep)``, the answers in closed form, ``None``
+        for a value the contract leaves open).
         """
         env = Env(self.judge.model)
+        built = {}
         for name, size in (("small", small), ("large", large)):
-            for request in setup(name, size):
-                self._untimed(env, request, what)
+            begin = time.perf_counter()
+            # Building the large object may take its share of time, generously, and no more:
+            # an O(n) solution would otherwise spend minutes on it.
+            allowed = 60.0 if not built else 2.0 + 10 * factor * built["small"] * large / small
+            try:
+                for request in setup(name, size):
+                    self._untimed(env, request, what, timeout=allowed, replay=expect is None)
+            except Broken:
+                if not built:
+                    raise
+                raise Mismatch(BUILD_SLOWER.format(what=what, large=large, small=small,
+                                                   took=allowed, before=built["small"])) from None
+            built[name] = time.perf_counter() - begin
         times = {"small": math.inf, "large": math.inf}
         for rep in range(repeat):
             for name, size in (("small", small), ("large", large)):
                 request = workload(name, size, rep)
-                bound = env.prepare_loop(request)
-                want = env.run_loop(bound, collect=True)["results"]
+                if expect is None:
+                    want = env.run_loop(env.prepare_loop(request), collect=True)["results"]
+                else:
+                    want = expect(name, size, rep)
                 self.session.request({**request, "op": "loop", "prepare": "timed"},
                                      timeout=20, what=f"preparing {what}")
                 took, reply = self.session.timed({"op": "run", "name": "timed", "collect": True},
@@ -330,7 +365,8 @@ class Context:
                     times[name] = min(times[name], took)
                     continue
                 for index, (g, e) in enumerate(zip(got, want)):
-                    if not agrees(g, e, Call("loop")):
+                    if not agrees(g, ["v", None] if e is None else e,
+                                  Call("loop", compare=IGNORE if e is None else EXACT)):
                         method = request["calls"][index % len(request["calls"])][0]
                         raise Mismatch(f"{what}: a {method}() call in the timed loop {show(g)}; "
                                        f"expected {show(e)}")
@@ -341,10 +377,12 @@ class Context:
                                          factor=factor, expected=expected))
         return ratio
 
-    def _untimed(self, env: Env, request: dict, what: str) -> None:
+    def _untimed(self, env: Env, request: dict, what: str, timeout: float = 30,
+                 replay: bool = True) -> None:
         if request["op"] == "loop":
-            env.run_loop(env.prepare_loop(request), collect=False)
-            reply = self.session.request(request, timeout=30, what=f"building {what}")
+            if replay:
+                env.run_loop(env.prepare_loop(request), collect=False)
+            reply = self.session.request(request, timeout=timeout, what=f"building {what}")
             if reply.get("errors") != 0:
                 raise Mismatch(f"building {what}: {reply.get('errors')!r:.20} call(s) raised")
         else:
@@ -394,3 +432,13 @@ def value_of(result):
     except (WireError, TypeError, IndexError, KeyError, RecursionError):
         pass
     raise Mismatch(f"expected a value, the solution {show(result)}")
+
+
+def returns(value) -> list:
+    """The answer ``value`` in wire form, for checks that know it in closed form."""
+    return ["v", encode(value)]
+
+
+def raises(name: str) -> list:
+    """The answer "raised ``name``" in wire form (a subclass is fine)."""
+    return ["x", [name]]

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from dojo.catalog import Kata
 from dojo.judge.declare import Context, Judge, Mismatch
+from dojo.judge.dispatch import START_TIME
 from dojo.judge.session import Broken, Session
 
 JUDGES = Path("stages") / "judges"
@@ -103,6 +104,9 @@ def _judge_stage(judge: Judge, session: Session, kata: Kata, stage: int, seed: i
         rng = random.Random(f"{seed}:{kata.name}:{stage}:{check.__name__}")
         ctx = Context(judge, session, rng, kata.class_name)
         try:
+            # Every check starts where the model starts: at the clock's first time.
+            session.request({"op": "script", "calls": [{"m": "clock.set", "a": [START_TIME]}]},
+                            what="setting the clock")
             check(ctx)
         except (Mismatch, Broken) as exc:
             why = str(exc)

@@ -57,7 +57,7 @@ def _private_protocol() -> tuple:
 
 class Worker:
     def __init__(self, cls: type, folder: Path) -> None:
-        self.env = Env(cls)
+        self.env = Env(cls, lenient=True)
         self.folder = str(folder.resolve())
         self.prepared: dict[str, list] = {}
 
@@ -95,6 +95,7 @@ class Worker:
         timeout = float(request.get("timeout", 10.0))
         barrier = threading.Barrier(len(scripts))
         results: list = [None] * len(scripts)
+        running: list[int] = []
         folder = self.folder
 
         def run(index: int, calls: list) -> None:
@@ -113,6 +114,11 @@ class Worker:
                 sys.settrace(trace)
             try:
                 barrier.wait(timeout)
+                # Wait, awake, until every thread is awake: forced switches then land mid-work.
+                running.append(index)
+                start_by = time.monotonic() + timeout
+                while len(running) < len(scripts) and time.monotonic() < start_by:
+                    time.sleep(0)
                 results[index] = self.env.script(calls)
             except BaseException as exc:  # noqa: BLE001 - reported, never fatal to the worker
                 results[index] = [["x", exception_names(exc)]]
@@ -121,11 +127,16 @@ class Worker:
 
         threads = [threading.Thread(target=run, args=(i, s), daemon=True, name=f"judge-{i}")
                    for i, s in enumerate(scripts)]
-        for thread in threads:
-            thread.start()
-        deadline = time.monotonic() + timeout
-        for thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        try:
+            for thread in threads:
+                thread.start()
+            deadline = time.monotonic() + timeout
+            for thread in threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        finally:
+            sys.setswitchinterval(interval)
         stuck = [i for i, t in enumerate(threads) if t.is_alive()]
         if stuck:
             return {"deadlock": stuck}

@@ -14,6 +14,7 @@ import json
 import math
 from collections import OrderedDict
 
+from dojo.judge.declare import path as pathlike
 from dojo.judge.declare import (
     IGNORE,
     KIND,
@@ -23,8 +24,8 @@ from dojo.judge.declare import (
     Op,
     counted,
     fn,
-    ix,
     ref,
+    show,
     value_of,
 )
 from dojo.judge.wire import decode, encode
@@ -174,6 +175,14 @@ def stage1_random_runs(ctx):
     ctx.random_runs(STAGE1_OPS, new=_new, runs=40, steps=30, why="random runs of stage 1 calls")
 
 
+def stage1_unhashable_keys_raise_on_an_empty_cache_too(ctx):
+    calls = [Call("new", [3])]
+    for key in UNHASHABLE:
+        calls += [Call("get", [key]), Call("peek", [key]), Call("delete", [key]), Call("in", [key]),
+                  Call("put", [key, 1]), Call("len()")]
+    ctx.agree(calls, "unhashable keys on an empty cache")
+
+
 # -- stage 2: O(1) on the judge's clock --------------------------------------
 
 BIG = 10**9  # keys of the timed loops, far from the keys of the fill
@@ -235,8 +244,12 @@ def _round_trip(rng, env):
     ]
 
 
+SNAPSHOTS = "snapshots"  # the worker's folder for save(): nothing but the snapshots may stay there
+
+
 def _file_round_trip(rng, env):
-    path = f"snapshot-{rng.randrange(10**9)}.bin"
+    name = f"{SNAPSHOTS}/snapshot-{rng.randrange(10**9)}.bin"
+    path = name if rng.random() < 0.5 else pathlike(name)
     return [
         Call("save", [path], compare=IGNORE),
         Call("load", [path], on="cls", keep="loaded"),
@@ -244,7 +257,7 @@ def _file_round_trip(rng, env):
         Call(".capacity", on="loaded"),
         Call("put", ["bad", b"bytes are not a snapshot value"]),
         Call("save", [path], compare=IGNORE),  # TypeError: the old file stays
-        Call("load", [path], on="cls", keep="loaded"),
+        Call("load", [name], on="cls", keep="loaded"),
         Call("items", on="loaded"),
         Call("delete", ["bad"]),
     ]
@@ -252,7 +265,7 @@ def _file_round_trip(rng, env):
 
 STAGE3_OPS = [
     Op(lambda rng, env: Call("put", [_snap_key(rng, env), rng.choice(SNAP_VALUES)]), weight=5),
-    Op(lambda rng, env: Call("get", [_snap_key(rng, env)]), weight=2),
+    Op(lambda rng, env: Call("get", [_snap_key(rng, env)]), weight=4),
     Op(lambda rng, env: Call("delete", [_snap_key(rng, env)])),
     Op(_round_trip, weight=2),
     Op(lambda rng, env: [Call("put", [2.5, 1]), Call("to_bytes", compare=KIND), Call("delete", [2.5])]),
@@ -263,7 +276,13 @@ STAGE3_OPS = [
 
 def stage3_snapshots_round_trip(ctx):
     """to_bytes/from_bytes and save/load give back the same capacity, items and order."""
-    ctx.random_runs(STAGE3_OPS, new=_snap_new, runs=15, steps=12, why="random runs with snapshots")
+    folder = ctx.session.home / SNAPSHOTS
+    folder.mkdir(exist_ok=True)
+    ctx.random_runs(STAGE3_OPS, new=_snap_new, runs=20, steps=14, why="random runs with snapshots")
+    left = sorted(p.name for p in folder.iterdir() if not p.name.startswith("snapshot-"))
+    if left:
+        raise Mismatch(f"cache.save(path) left {left[:3]} in the folder of path; afterwards the folder "
+                       "holds the snapshot only, no temporary file, whether save succeeded or raised")
 
 
 def _flipped(data: bytes, rng) -> list[bytes]:
@@ -329,73 +348,96 @@ def stage4_updates_are_never_lost(ctx):
               expected=[["v", threads * times]])
 
 
-def _mixed_script(thread: int, rng) -> list[Call]:
+def _stress_script(thread: int, rng, operations: int) -> list[Call]:
     calls = []
-    for n in range(40):
-        key = rng.randrange(10)
-        pick = rng.randrange(6)
-        if pick == 0:
-            calls.append(Call("put", [key, f"t{thread}-{n}"]))
-        elif pick == 1:
-            calls.append(Call("get_or_set", [key, fn("const", f"t{thread}-{n}")]))
-        elif pick == 2:
-            calls.append(Call("delete", [key]))
-        elif pick == 3:
-            calls.append(Call(rng.choice(["get", "peek"]), [key]))
-        elif pick == 4:
-            calls.append(Call("items"))
-        else:
-            calls.append(Call("to_bytes"))
+    for i in range(operations):
+        key = rng.randrange(8)
+        value = f"{key}/{thread}/{i}"
+        pick = rng.randrange(9)
+        calls.append([
+            Call("put", [key, value]), Call("get", [key]), Call("peek", [key]), Call("delete", [key]),
+            Call("get_or_set", [key, fn("const", value)]), Call("update", [key, fn("const_of", value)]),
+            Call("len()"), Call("items"), Call("to_bytes"),
+        ][pick])
     return calls
 
 
-def _check_items(pairs, stored, capacity, what):
+def _stored_for(key, value) -> bool:
+    return isinstance(value, str) and value.startswith(f"{key}/")
+
+
+def _check_items(pairs, capacity, what):
     keys = [p[0] for p in pairs]
     if len(keys) != len(set(keys)):
         raise Mismatch(f"{what}: items() holds a key twice: {keys}")
     if len(pairs) > capacity:
         raise Mismatch(f"{what}: items() holds {len(pairs)} entries, more than the capacity {capacity}")
     for key, value in pairs:
-        if value not in stored.get(key, ()):
+        if not _stored_for(key, value):
             raise Mismatch(f"{what}: items() holds {key!r}: {value!r}, a value never stored for it")
 
 
+INVARIANTS = ("under any interleaving no exception escapes from a correct call, len(cache) <= capacity, "
+              "items() never holds a key twice, and every value is one stored for that key")
+
+
 def stage4_concurrent_calls_keep_the_invariants(ctx):
-    """Threads mixing every call: nothing raises; items() and every snapshot stay consistent."""
-    capacity = 5
-    scripts = [_mixed_script(t, ctx.rng) for t in range(4)]
-    stored = {}
-    for script in scripts:
-        for call in script:
-            if call.method == "put":
-                stored.setdefault(call.args[0], set()).add(call.args[1])
-            if call.method == "get_or_set":
-                stored.setdefault(call.args[0], set()).add(decode(call.args[1].body[1]))
-    ctx.agree([Call("new", [capacity])], "making a cache")
-    results = ctx.threads(scripts, what="mixed calls from 4 threads")
-    snapshots = []
-    for script, answers in zip(scripts, results):
-        for call, answer in zip(script, answers):
-            value = value_of(answer) if answer[:1] == ["v"] else None
-            if answer[:1] != ["v"]:
-                raise Mismatch(f"cache.{call.method}() raised {answer[1][:1]} in a thread; "
-                               "no exception escapes from a correct call under any interleaving")
-            if call.method == "items":
-                _check_items(value, stored, capacity, "during the threads")
-            if call.method == "to_bytes":
-                snapshots.append(value)
-    reply = ctx.session.request({"op": "script", "calls": [Call("items").wire(), Call("len()").wire()]},
-                                what="reading items() after the threads")
-    items, length = (value_of(r) for r in reply.get("results", [["x", []]] * 2))
-    _check_items(items, stored, capacity, "after the threads")
-    if length != len(items):
-        raise Mismatch(f"after the threads len(cache) is {length} but items() holds {len(items)} entries")
-    for data in snapshots[:6]:
-        loaded = ctx.session.request(
-            {"op": "script", "calls": [Call("from_bytes", [data], on="cls", keep="s").wire(),
-                                       Call("items", on="s").wire()]},
-            what="loading a snapshot taken during the threads")["results"]
-        _check_items(value_of(loaded[1]), stored, capacity, "in a snapshot taken during the threads")
+    """Threads mixing every call: nothing raises; answers, items() and snapshots stay consistent."""
+    capacity = 4
+    for _ in range(2):
+        scripts = [_stress_script(t, ctx.rng, 150) for t in range(4)]
+        ctx.agree([Call("new", [capacity])], "making a cache")
+        results = ctx.threads(scripts, what="every call from 4 threads")
+        snapshots = []
+        for script, answers in zip(scripts, results):
+            for call, answer in zip(script, answers):
+                if answer[:1] != ["v"]:
+                    raise Mismatch(f"{ctx.text(call)} {show(answer)} in a thread: {INVARIANTS}")
+                value = value_of(answer)
+                key = call.args[0] if call.args else None
+                if call.method in ("get", "peek") and not (value is None or _stored_for(key, value)):
+                    raise Mismatch(f"{ctx.text(call)} returned {value!r} in a thread: {INVARIANTS}")
+                if call.method in ("get_or_set", "update") and not _stored_for(key, value):
+                    raise Mismatch(f"{ctx.text(call)} returned {value!r} in a thread: {INVARIANTS}")
+                if call.method == "len()" and not 0 <= value <= capacity:
+                    raise Mismatch(f"len(cache) returned {value!r} in a thread: {INVARIANTS}")
+                if call.method == "items":
+                    _check_items(value, capacity, "during the threads")
+                if call.method == "to_bytes":
+                    snapshots.append(value)
+        reply = ctx.session.request(
+            {"op": "script", "calls": [Call("items").wire(), Call("len()").wire()]},
+            what="reading items() after the threads")
+        items, length = (value_of(r) for r in reply.get("results", [["x", []]] * 2))
+        _check_items(items, capacity, "after the threads")
+        if length != len(items):
+            raise Mismatch(f"after the threads len(cache) is {length} but items() holds {len(items)} entries")
+        loads = [Call("from_bytes", [data], on="cls", keep="s") for data in snapshots[:8]]
+        reply = ctx.session.request(
+            {"op": "script", "calls": [c.wire() for pair in loads for c in (pair, Call("items", on="s"))]},
+            what="loading the snapshots taken during the threads")
+        for answer in reply.get("results", [])[1::2]:
+            _check_items(value_of(answer), capacity, "in a snapshot taken while threads wrote")
+
+
+def stage4_when_the_factory_raises_a_waiting_caller_runs_it_next(ctx):
+    ctx.agree([Call("new", [8])], "making a cache")
+    failing = [Call("get_or_set", ["k", fn("enter_raise", "entered", "ValueError", 0.1)])]
+    waiting = [Call("event.wait", ["entered", 3.0]), Call("get_or_set", ["k", counted("next", "made")])]
+    results = ctx.threads([failing, waiting, waiting], what="get_or_set while a factory raises",
+                          switch=0.0)
+    first = results[0][0] if results[0] else ["v", None]
+    if first[:1] != ["x"] or "ValueError" not in first[1]:
+        raise Mismatch(f"get_or_set('k', factory) whose factory raised ValueError {show(first)}; "
+                       "expected the exception to reach the caller that ran it")
+    for answers in results[1:]:
+        if answers[1][:1] != ["v"] or value_of(answers[1]) != "made":
+            raise Mismatch(f"a caller waiting on get_or_set('k', factory) while another caller's factory "
+                           f"raised {show(answers[1])}; expected 'made': waiting callers carry on as if the "
+                           "key were still missing (one of them runs the factory next)")
+    if ctx.counter("next") != 1:
+        raise Mismatch(f"after a failed factory, the waiting callers ran {ctx.counter('next')} factories; "
+                       "expected exactly 1")
 
 
 def stage4_get_or_set_is_single_flight(ctx):
@@ -428,11 +470,12 @@ JUDGE = Judge(
     model=Model,
     name="cache",
     stages={
-        1: [stage1_random_runs],
+        1: [stage1_random_runs, stage1_unhashable_keys_raise_on_an_empty_cache_too],
         2: [stage2_every_call_is_constant_time],
         3: [stage3_snapshots_round_trip, stage3_changed_snapshots_raise_value_error],
         4: [stage4_random_runs, stage4_updates_are_never_lost, stage4_concurrent_calls_keep_the_invariants,
-            stage4_get_or_set_is_single_flight, stage4_a_running_factory_blocks_no_other_key,
+            stage4_get_or_set_is_single_flight, stage4_when_the_factory_raises_a_waiting_caller_runs_it_next,
+            stage4_a_running_factory_blocks_no_other_key,
             stage4_new_calls_are_constant_time],
     },
 )

@@ -26,6 +26,7 @@ import dojo
 from dojo.catalog import Catalog, CatalogError, Kata, load_catalog
 from dojo.grading import channel, manifest, observe, points, sandbox
 from dojo.grading.observe import KataGrade
+from dojo.judge import engine as judge
 from dojo.report import PASSED
 
 CHANNEL_MODULE = "_dojo_grade_channel"
@@ -267,6 +268,11 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, private: Path)
         grade.detail = observe.SUITE_EDITED.format(files=", ".join(edited[:5]))
         grade.where = None
     _cross_check(grade, private / "out" / "results.json")
+    # -- outside judge (issue 11): a stage counts only when the judge, from its own process, agrees.
+    if grade.highest_stage:
+        _copy_solution(options.solution, kata, private / "judged")
+        judge.apply(grade, judge.judge_kata(kata, private / "judged", grade.highest_stage,
+                                            seed=secrets.randbits(32), suite_root=snapshot))
     if grade.outcome != observe.COMPLETED:
         grade.log = finished.output  # for the grader's stderr, never the report
     return grade

@@ -352,8 +352,9 @@ class Context:
         times = {"small": math.inf, "large": math.inf}
         # On a loaded machine one slow repetition is noise: more of them, before a verdict.
         for rep in range(repeat + RETRIES):
-            if rep >= repeat and times["large"] <= factor * times["small"]:
-                break
+            ratio = times["large"] / max(times["small"], 1e-9)
+            if (rep >= 2 and ratio > 6 * factor) or (rep >= repeat and not factor < ratio <= 2.5 * factor):
+                break  # clearly too slow, or settled
             for name, size in (("small", small), ("large", large)):
                 request = workload(name, size, rep)
                 if expect is None:

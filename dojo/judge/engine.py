@@ -28,6 +28,7 @@ JUDGES = Path("stages") / "judges"
 INTEGRITY = "integrity: the outside judge disagrees with the suite at stage {stage} (seed {seed}): {why}"
 NOT_IMPORTED = "the solution could not be imported by the judge's worker: {problem}"
 NOT_JUDGED = "not judged: the judge already failed stage {stage}"
+DECLARATION_BROKE = "the kata's judge ({path}) cannot be loaded: {kind}: {detail}"
 JUDGE_BROKE = "the judge could not read the worker's answers ({kind}: {detail})"
 
 
@@ -74,10 +75,15 @@ def judge_kata(kata: Kata, solution_folder: Path, up_to_stage: int, seed: int = 
     no judge. Stages after the first that fails are not judged (they cannot
     count anyway) and are reported failed.
     """
-    judge = load_judge(kata, suite_root)
+    stages = list(range(1, up_to_stage + 1))
+    try:
+        judge = load_judge(kata, suite_root)
+    except Exception as exc:  # noqa: BLE001 - a broken declaration must not crash the grader
+        why = DECLARATION_BROKE.format(path=declaration_path(kata, suite_root), kind=type(exc).__name__,
+                                       detail=str(exc)[:200])
+        return [StageVerdict(s, False, INTEGRITY.format(stage=s, seed=seed, why=why)) for s in stages]
     if judge is None:
         return None
-    stages = [s for s in range(1, up_to_stage + 1)]
     if not stages:
         return []
     verdicts: list[StageVerdict] = []

@@ -364,7 +364,7 @@ class Context:
                 self.session.request({**request, "op": "loop", "prepare": "timed"},
                                      timeout=20, what=f"preparing {what}")
                 # The large size may take its share of time, generously, and no more.
-                allowed = 30.0 if name == "small" else 3.0 + 8 * factor * times["small"]
+                allowed = 30.0 if name == "small" else 2.0 + 4 * factor * times["small"]
                 try:
                     took, reply = self.session.timed({"op": "run", "name": "timed", "collect": True},
                                                      timeout=allowed, what=what)

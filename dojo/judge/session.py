@@ -105,12 +105,12 @@ class Session:
                 return f"killed by signal {-code}"
         return f"exit code {code}"
 
-    def _write(self, data: bytes, deadline: float, what: str) -> None:
+    def _write(self, data: bytes, deadline: float, what: str, timeout: float = 0.0) -> None:
         fd = self.proc.stdin.fileno()
         while data:
             left = deadline - time.monotonic()
             if left <= 0:
-                raise self._broken(NO_REPLY.format(timeout=0, what=what))
+                raise self._broken(NO_REPLY.format(timeout=timeout, what=what))
             _, ready, _ = select.select([], [fd], [], left)
             if ready:
                 try:
@@ -120,7 +120,7 @@ class Session:
                 except OSError:
                     raise self._broken(DIED.format(how=self._how_it_ended(), what=what)) from None
 
-    def _line(self, timeout: float, what: str) -> bytes:
+    def _line(self, timeout: float, what: str, shown: float | None = None) -> bytes:
         deadline = time.monotonic() + timeout
         fd = self.proc.stdout.fileno()
         while b"\n" not in self.buffer:
@@ -128,7 +128,7 @@ class Session:
                 raise self._broken(GARBLED.format(what=what, why=f"a line over {MAX_LINE:,} bytes"))
             left = deadline - time.monotonic()
             if left <= 0:
-                raise self._broken(NO_REPLY.format(timeout=timeout, what=what))
+                raise self._broken(NO_REPLY.format(timeout=shown or timeout, what=what))
             ready, _, _ = select.select([fd], [], [], left)
             if not ready:
                 continue
@@ -148,9 +148,9 @@ class Session:
         line, self.buffer = self.buffer.split(b"\n", 1)
         return line
 
-    def _reply(self, ident: int, timeout: float, what: str) -> dict:
+    def _reply(self, ident: int, timeout: float, what: str, shown: float | None = None) -> dict:
         try:
-            reply = load_line(self._line(timeout, what))
+            reply = load_line(self._line(timeout, what, shown))
         except WireError as exc:
             raise self._broken(GARBLED.format(what=what, why=exc)) from None
         if reply.get("id") != ident:
@@ -168,8 +168,8 @@ class Session:
         ident = self.next_id
         self.next_id += 1
         deadline = time.monotonic() + timeout
-        self._write(dump_line({"id": ident, **message}), deadline, what)
-        return self._reply(ident, max(0.0, deadline - time.monotonic()), what)
+        self._write(dump_line({"id": ident, **message}), deadline, what, timeout)
+        return self._reply(ident, max(0.0, deadline - time.monotonic()), what, shown=timeout)
 
     def timed(self, message: dict, *, timeout: float = 10.0, what: str = "a timed loop") -> tuple[float, dict]:
         """A request and the seconds its round trip took, on the judge's own clock."""

@@ -84,6 +84,7 @@ ZOO_SAMPLE = {
 }
 
 
+@pytest.mark.timeout(180)
 @pytest.mark.parametrize(
     ("kata", "entry"), [(k, e) for k, entries in ZOO_SAMPLE.items() for e in entries]
 )
@@ -229,3 +230,22 @@ def test_a_mismatch_names_the_call_what_came_back_and_what_was_expected():
     text = str(caught.value)
     assert "cache.get(1) returned None; expected returned 'a'" in text
     assert "cache = LRUCache(2); cache.put(1, 'a'); cache.get(1)" in text
+
+
+# -- the whole grade ---------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(600)  # the real lru_cache suites run in full (forged passes unlock every stage)
+def test_a_forged_pytest_report_earns_nothing_in_a_full_grade(tmp_path):
+    """The suites, forged in-process, pass every stage; the judge fails stage 1, so the grade is 0.
+
+    (A full ``dojo grade`` of one kata: about a minute on a loaded machine.)
+    """
+    from dojo.grading.grader import GradeOptions, grade
+
+    solution = solution_from_file(HOSTILE / "patches_test_report.py", "lru_cache", tmp_path)
+    graded = grade(GradeOptions(solution=solution, suite=REPO, upstream=True, katas=("lru_cache",)))
+    kata = graded.katas[0]
+    assert kata.highest_stage == 0 and kata.score == 0, kata.notes
+    judge_failure = [t for t in kata.stages[0].failures() if t.nodeid == "judge::stage1"]
+    assert judge_failure and judge_failure[0].message.startswith("integrity: "), kata.notes

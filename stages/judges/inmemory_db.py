@@ -223,7 +223,7 @@ def _fill(name, size, clock=False):
     ]
 
 
-LOOP = 300
+LOOP = 200
 
 
 def _basic(name, size, rep):
@@ -241,7 +241,7 @@ def _basic_answers(name, size, rep):
 def stage1_calls_are_constant_time(ctx):
     # len() is timed from stage 2 on: the suites let a len() that walks the keys pass stage 1.
     ctx.scales(
-        setup=_fill, workload=_basic, expect=_basic_answers, small=1_000, large=30_000, factor=4,
+        setup=_fill, workload=_basic, expect=_basic_answers, small=1_000, large=20_000, factor=4,
         what="set/get/in/delete calls", expected="get, set, delete and in O(1) on average",
     )
 
@@ -322,7 +322,7 @@ def stage2_purge_costs_the_expired_keys_only(ctx):
         setup=lambda name, size: _fill(name, size, clock=True), workload=_expiring,
         expect=lambda name, size, rep: [returns(None), returns(None), returns(None), returns(1),
                                         returns(size)] * LOOP,
-        small=1_000, large=30_000, factor=4,
+        small=1_000, large=20_000, factor=4,
         what="db.purge_expired() of the one key just expired among live keys, then len(db)",
         expected="a heap of deadlines: the cost follows the expired keys, not the size of the "
                  "database; len() O(1)",
@@ -387,7 +387,7 @@ STAGE3_OPS = STAGE2_OPS + [
 
 def stage3_random_runs(ctx):
     """Nested begin/commit/rollback and transaction(): every read sees the innermost view."""
-    ctx.random_runs(STAGE3_OPS, new=_new, runs=30, steps=40, why="random runs with transactions")
+    ctx.random_runs(STAGE3_OPS, new=_new, runs=25, steps=40, why="random runs with transactions")
 
 
 def _rollback_loop(name, size, rep):
@@ -407,7 +407,7 @@ def _rollback_answers(name, size, rep):
 def stage3_transactions_cost_the_keys_they_change(ctx):
     ctx.scales(
         setup=_fill, workload=_rollback_loop, expect=_rollback_answers,
-        small=1_000, large=30_000, factor=4, what="begin(), a few changes, rollback() or commit()",
+        small=1_000, large=20_000, factor=4, what="begin(), a few changes, rollback() or commit()",
         expected="begin() O(1); commit() and rollback() cost the keys changed (a database copied on "
                  "begin() fails)",
     )
@@ -453,7 +453,7 @@ STAGE4_OPS = STAGE3_OPS + [
 
 def stage4_random_runs(ctx):
     """scan(): literal prefixes, order, start_after, limit, expiry and transactions."""
-    ctx.random_runs(STAGE4_OPS, new=_new, runs=30, steps=40, why="random runs with scans")
+    ctx.random_runs(STAGE4_OPS, new=_new, runs=25, steps=40, why="random runs with scans")
 
 
 def _scan_loop(name, size, rep):
@@ -474,7 +474,7 @@ def _scan_answers(name, size, rep):
 def stage4_scans_cost_their_results(ctx):
     ctx.scales(
         setup=_fill, workload=_scan_loop, expect=_scan_answers,
-        small=1_000, large=30_000, factor=4, what="a set() of a new key, then scans of 10 keys and a page of 4",
+        small=1_000, large=20_000, factor=4, what="a set() of a new key, then scans of 10 keys and a page of 4",
         expected="a sorted structure (such as sortedcontainers.SortedList): O(log n + k) for k results",
     )
 

@@ -198,7 +198,7 @@ def _fill(name, size):
 
 def _mixed(name, size, rep):
     key = {"ix": [BIG + rep * 1000, 1, 0, None]}
-    return {"op": "loop", "o": name, "start": 0, "n": 400, "calls": [
+    return {"op": "loop", "o": name, "start": 0, "n": 300, "calls": [
         ["put", [key, 1]],  # a new key into a full cache: evicts
         ["get", [key]],
         ["peek", [key]],
@@ -213,7 +213,7 @@ def _mixed(name, size, rep):
 
 def stage2_every_call_is_constant_time(ctx):
     ctx.scales(
-        setup=_fill, workload=_mixed, small=1_000, large=30_000, factor=4,
+        setup=_fill, workload=_mixed, small=1_000, large=20_000, factor=4,
         what="a round of put/get/peek/in/len/delete calls on a full cache, evicting as it goes",
         expected="every operation O(1): a dict of nodes in a doubly linked list",
     )
@@ -322,7 +322,7 @@ def stage4_random_runs(ctx):
 
 def _stage4_new_calls_time(name, size, rep):
     key = {"ix": [BIG + rep * 1000, 1, 0, None]}
-    return {"op": "loop", "o": name, "start": 0, "n": 400, "calls": [
+    return {"op": "loop", "o": name, "start": 0, "n": 300, "calls": [
         ["get_or_set", [key, {"fn": ["const", 1]}]],  # a miss: stores, evicting
         ["get_or_set", [key, {"fn": ["const", 2]}]],  # a hit
         ["update", [key, {"fn": ["add", 1]}]],

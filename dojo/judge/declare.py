@@ -208,7 +208,7 @@ def same(got, expected) -> bool:
         if got.keys() != expected.keys():
             return False
         if "d" in expected and isinstance(got.get("d"), list):  # a dict: order does not matter
-            key = lambda pair: json.dumps(pair, sort_keys=True)  # noqa: E731
+            key = lambda pair: json.dumps(pair, sort_keys=True)
             try:
                 return same(sorted(got["d"], key=key), sorted(expected["d"], key=key))
             except TypeError:

@@ -270,7 +270,7 @@ class Env:
             run, makers = self._compile(obj, method, args)
             return (lambda *a: run(*a, **fixed)), makers
         if method == "clock.set":
-            run = lambda now: setattr(self.clock, "now", float(now))  # noqa: E731
+            run = lambda now: setattr(self.clock, "now", float(now))
         elif method == "len()":
             run = len
         elif method == "in":

@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Self
 
 import dojo
 from dojo.catalog import Kata
@@ -66,7 +67,7 @@ def launcher(argv: list[str], cwd: Path, env: dict[str, str],
     return subprocess.Popen(
         argv, cwd=cwd, env=env,
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        start_new_session=True, preexec_fn=sandbox._set_limits(limits),
+        start_new_session=True, preexec_fn=sandbox._set_limits(limits),  # noqa: PLW1509 - as sandbox.run
     )
 
 
@@ -194,7 +195,7 @@ class Session:
             pass
         _remove_quietly(self.home)
 
-    def __enter__(self) -> Session:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

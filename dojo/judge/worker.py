@@ -40,7 +40,7 @@ from pathlib import Path
 
 from dojo.catalog import Kata
 from dojo.judge.dispatch import Env, exception_names
-from dojo.judge.wire import WireError, dump_line, encode
+from dojo.judge.wire import WireError, dump_line
 from dojo.loader import load_solution
 
 

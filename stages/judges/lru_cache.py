@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import math
 from collections import OrderedDict
+from typing import ClassVar
 
-from dojo.judge.declare import path as pathlike
 from dojo.judge.declare import (
     IGNORE,
     KIND,
@@ -28,7 +28,9 @@ from dojo.judge.declare import (
     show,
     value_of,
 )
+from dojo.judge.declare import path as pathlike
 from dojo.judge.wire import decode, encode
+
 
 def _check_capacity(capacity):
     if isinstance(capacity, bool) or not isinstance(capacity, int):
@@ -59,7 +61,7 @@ def _snapshot_value(value) -> bool:
 class Model:
     """The contract, as plainly as it can be written (least recently used first)."""
 
-    files: dict[str, bytes] = {}  # save/load of the model: never the judge's own disk
+    files: ClassVar[dict[str, bytes]] = {}  # save/load of the model: never the judge's own disk
 
     def __init__(self, capacity):
         self.capacity = _check_capacity(capacity)
@@ -72,7 +74,7 @@ class Model:
         return self._entries[key]
 
     def peek(self, key, default=None):
-        return self._entries[key] if key in self._entries else default
+        return self._entries.get(key, default)
 
     def put(self, key, value):
         if key in self._entries:
@@ -173,6 +175,12 @@ STAGE1_OPS = [
 def stage1_random_runs(ctx):
     """Values, misses, eviction order, errors and items(), call by call against the model."""
     ctx.random_runs(STAGE1_OPS, new=_new, runs=40, steps=30, why="random runs of stage 1 calls")
+
+
+def stage1_a_capacity_that_is_not_an_int_of_at_least_one_raises(ctx):
+    bad = [0, -1, True, False, 2.0, "3", None, [1]]
+    ctx.agree([Call("new", [capacity]) for capacity in bad] + [Call("new", [1]), Call(".capacity")],
+              "LRUCache(capacity) with bad capacities")
 
 
 def stage1_unhashable_keys_raise_on_an_empty_cache_too(ctx):
@@ -470,7 +478,8 @@ JUDGE = Judge(
     model=Model,
     name="cache",
     stages={
-        1: [stage1_random_runs, stage1_unhashable_keys_raise_on_an_empty_cache_too],
+        1: [stage1_random_runs, stage1_a_capacity_that_is_not_an_int_of_at_least_one_raises,
+            stage1_unhashable_keys_raise_on_an_empty_cache_too],
         2: [stage2_every_call_is_constant_time],
         3: [stage3_snapshots_round_trip, stage3_changed_snapshots_raise_value_error],
         4: [stage4_random_runs, stage4_updates_are_never_lost, stage4_concurrent_calls_keep_the_invariants,

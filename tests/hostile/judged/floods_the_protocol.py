@@ -54,7 +54,7 @@ class LRUCache:
         return self._values[key]
 
     def peek(self, key, default=None):
-        return self._values[key] if key in self._values else default
+        return self._values.get(key, default)
 
     def put(self, key, value):
         if key in self._values:

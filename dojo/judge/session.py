@@ -202,21 +202,26 @@ class Session:
         self.close()
 
 
-def _remove_quietly(folder: Path) -> None:
-    """Remove the worker's folder without recursing into anything it planted."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return
-    for entry in entries:
+def _remove_quietly(folder: Path, cap: int = 100_000) -> None:
+    """Remove the worker's folder: iteratively (any depth), never following a link, never raising."""
+    pending, seen = [str(folder)], []
+    while pending and len(seen) < cap:
+        path = pending.pop()
+        seen.append(path)
         try:
-            if entry.is_dir(follow_symlinks=False):
-                os.rmdir(entry.path)  # only empty folders; a full one is left to the OS tmp cleaner
-            else:
-                os.unlink(entry.path)
+            entries = list(os.scandir(path))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except OSError:
+                pass
+    for path in reversed(seen):  # the deepest folders were seen last
+        try:
+            os.rmdir(path)
         except OSError:
             pass
-    try:
-        os.rmdir(folder)
-    except OSError:
-        pass

@@ -221,7 +221,7 @@ def _mixed(name, size, rep):
 
 def stage2_every_call_is_constant_time(ctx):
     ctx.scales(
-        setup=_fill, workload=_mixed, small=1_000, large=20_000, factor=4,
+        setup=_fill, workload=_mixed, small=1_000, large=20_000, factor=5,
         what="a round of put/get/peek/in/len/delete calls on a full cache, evicting as it goes",
         expected="every operation O(1): a dict of nodes in a doubly linked list",
     )
@@ -325,7 +325,7 @@ STAGE4_OPS = STAGE1_OPS + [
 
 def stage4_random_runs(ctx):
     """get_or_set and update, sequentially, call by call against the model."""
-    ctx.random_runs(STAGE4_OPS, new=_new, runs=25, steps=25, why="random runs with get_or_set/update")
+    ctx.random_runs(STAGE4_OPS, new=_new, runs=35, steps=25, why="random runs with get_or_set/update")
 
 
 def _stage4_new_calls_time(name, size, rep):
@@ -341,7 +341,7 @@ def _stage4_new_calls_time(name, size, rep):
 
 def stage4_new_calls_are_constant_time(ctx):
     ctx.scales(
-        setup=_fill, workload=_stage4_new_calls_time, small=1_000, large=20_000, factor=4,
+        setup=_fill, workload=_stage4_new_calls_time, small=1_000, large=20_000, factor=5,
         what="a round of get_or_set/update calls on a full cache",
         expected="get_or_set and update O(1), like every other call",
     )

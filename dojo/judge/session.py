@@ -30,8 +30,10 @@ from dojo.judge.wire import MAX_LINE, WireError, dump_line, load_line
 
 DOJO_ROOT = Path(dojo.__file__).resolve().parents[1]
 START_TIMEOUT = 20.0  # seconds for the worker to import the solution
+TOTAL_TIME = 120.0  # seconds for every request of one session: a slow answerer cannot stall the grade
 LIMITS = sandbox.Limits(wall_clock=120.0, memory_mb=2048, file_size_mb=16)
 
+OUT_OF_TIME = "the judge's {total:g} s for this solution ran out (during {what})"
 NO_REPLY = "the worker did not answer within {timeout:g} s ({what})"
 DIED = "the worker ended ({how}) during {what}"
 GARBLED = "the worker's reply to {what} broke the protocol: {why}"
@@ -80,6 +82,7 @@ class Session:
                              worker_env(self.home), limits)
         self.buffer = b""
         self.next_id = 1
+        self.ends = time.monotonic() + TOTAL_TIME
         self.problem: str | None = None
         os.set_blocking(self.proc.stdout.fileno(), False)
         os.set_blocking(self.proc.stdin.fileno(), False)
@@ -166,6 +169,10 @@ class Session:
         """Send one request and return its reply; ``Broken`` for anything else."""
         if self.proc.poll() is not None and not self.buffer:
             raise Broken(DIED.format(how=self._how_it_ended(), what=what))
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise self._broken(OUT_OF_TIME.format(total=TOTAL_TIME, what=what))
+        timeout = min(timeout, left)
         ident = self.next_id
         self.next_id += 1
         deadline = time.monotonic() + timeout

@@ -179,11 +179,43 @@ class Session:
         self._write(dump_line({"id": ident, **message}), deadline, what, timeout)
         return self._reply(ident, max(0.0, deadline - time.monotonic()), what, shown=timeout)
 
-    def timed(self, message: dict, *, timeout: float = 10.0, what: str = "a timed loop") -> tuple[float, dict]:
-        """A request and the seconds its round trip took, on the judge's own clock."""
+    def timed(self, message: dict, *, timeout: float = 10.0,
+              what: str = "a timed loop") -> tuple[float, float | None, dict]:
+        """A request, the seconds its round trip took on the judge's clock, and the CPU
+        seconds the worker (every thread of it and of its children) spent meanwhile, as
+        the kernel counts them (None where /proc cannot say)."""
+        cpu_before = self.cpu_seconds()
         begin = time.perf_counter()
         reply = self.request(message, timeout=timeout, what=what)
-        return time.perf_counter() - begin, reply
+        wall = time.perf_counter() - begin
+        cpu_after = self.cpu_seconds()
+        cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+        return wall, cpu, reply
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time of the worker's process tree so far, from /proc (nanosecond schedstat).
+
+        Unlike the wall clock it does not count the time other processes of a
+        loaded machine take, and the solution cannot forge it.
+        """
+        total, pending, seen = 0, [self.proc.pid], set()
+        try:
+            while pending and len(seen) < 64:
+                pid = pending.pop()
+                if pid in seen:
+                    continue
+                seen.add(pid)
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/schedstat", "rb") as stat_file:
+                        total += int(stat_file.read().split()[0])
+                    try:
+                        with open(f"/proc/{pid}/task/{task}/children", "rb") as children:
+                            pending.extend(int(c) for c in children.read().split())
+                    except OSError:
+                        pass
+        except (OSError, ValueError, IndexError):
+            return None
+        return total / 1e9
 
     def close(self) -> None:
         """Kill the worker's process group and forget its folder."""

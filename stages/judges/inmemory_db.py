@@ -223,7 +223,7 @@ def _fill(name, size, clock=False):
     ]
 
 
-LOOP = 300
+LOOP = 600  # rounds of a timed loop: tens of milliseconds of the worker's CPU
 
 
 def _basic(name, size, rep):

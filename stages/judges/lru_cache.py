@@ -194,6 +194,7 @@ def stage1_unhashable_keys_raise_on_an_empty_cache_too(ctx):
 # -- stage 2: O(1) on the judge's clock --------------------------------------
 
 BIG = 10**9  # keys of the timed loops, far from the keys of the fill
+ROUNDS = 1_000  # rounds of a timed loop: tens of milliseconds, well above the kernel's CPU accounting steps
 
 
 def _fill(name, size):
@@ -205,8 +206,8 @@ def _fill(name, size):
 
 
 def _mixed(name, size, rep):
-    key = {"ix": [BIG + rep * 1000, 1, 0, None]}
-    return {"op": "loop", "o": name, "start": 0, "n": 300, "calls": [
+    key = {"ix": [BIG + rep * ROUNDS, 1, 0, None]}
+    return {"op": "loop", "o": name, "start": 0, "n": ROUNDS, "calls": [
         ["put", [key, 1]],  # a new key into a full cache: evicts
         ["get", [key]],
         ["peek", [key]],
@@ -329,8 +330,8 @@ def stage4_random_runs(ctx):
 
 
 def _stage4_new_calls_time(name, size, rep):
-    key = {"ix": [BIG + rep * 1000, 1, 0, None]}
-    return {"op": "loop", "o": name, "start": 0, "n": 300, "calls": [
+    key = {"ix": [BIG + rep * ROUNDS, 1, 0, None]}
+    return {"op": "loop", "o": name, "start": 0, "n": ROUNDS, "calls": [
         ["get_or_set", [key, {"fn": ["const", 1]}]],  # a miss: stores, evicting
         ["get_or_set", [key, {"fn": ["const", 2]}]],  # a hit
         ["update", [key, {"fn": ["add", 1]}]],

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import OrderedDict
 from typing import ClassVar
 
@@ -29,6 +30,7 @@ from dojo.judge.declare import (
     value_of,
 )
 from dojo.judge.declare import path as pathlike
+from dojo.judge.session import LIMITS
 from dojo.judge.wire import decode, encode
 
 
@@ -254,6 +256,12 @@ def _round_trip(rng, env):
 
 
 SNAPSHOTS = "snapshots"  # the worker's folder for save(): nothing but the snapshots may stay there
+SNAPSHOT_NAME = re.compile(r"snapshot-[0-9]+\.bin|big\.bin")
+
+
+def _left_behind(folder) -> list[str]:
+    """Files in the snapshots' folder that are not snapshots: temporaries left by save()."""
+    return sorted(p.name for p in folder.iterdir() if not SNAPSHOT_NAME.fullmatch(p.name))
 
 
 def _file_round_trip(rng, env):
@@ -288,7 +296,7 @@ def stage3_snapshots_round_trip(ctx):
     folder = ctx.session.home / SNAPSHOTS
     folder.mkdir(exist_ok=True)
     ctx.random_runs(STAGE3_OPS, new=_snap_new, runs=20, steps=14, why="random runs with snapshots")
-    left = sorted(p.name for p in folder.iterdir() if not p.name.startswith("snapshot-"))
+    left = _left_behind(folder)
     if left:
         raise Mismatch(f"cache.save(path) left {left[:3]} in the folder of path; afterwards the folder "
                        "holds the snapshot only, no temporary file, whether save succeeded or raised")
@@ -312,6 +320,30 @@ def stage3_changed_snapshots_raise_value_error(ctx):
             b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."]
     calls = [Call("from_bytes", [b], on="cls") for b in bad]
     ctx.agree(calls, "loading changed snapshots", expected=[["x", ["ValueError"]]] * len(calls))
+
+
+def stage3_a_save_that_fails_half_way_leaves_the_old_file_and_no_temporary(ctx):
+    """A snapshot larger than the worker's file-size limit: the write fails half-way (EFBIG)."""
+    folder = ctx.session.home / SNAPSHOTS
+    folder.mkdir(exist_ok=True)
+    path = f"{SNAPSHOTS}/big.bin"
+    ctx.agree([Call("new", [64]), Call("put", ["a", 1]), Call("save", [path], compare=IGNORE)],
+              "saving a small snapshot")
+    big = "x" * (1 << 20)
+    ctx.session.request({"op": "loop", "calls": [["put", [{"ix": [0, 1, 0, "big"]}, big]]],
+                         "start": 0, "n": 2 * LIMITS.file_size_mb}, timeout=20, what="filling the cache")
+    reply = ctx.session.request({"op": "script", "calls": [Call("save", [path]).wire()]},
+                                timeout=30, what="saving a snapshot over the file-size limit")
+    saved = reply.get("results", [[]])[0]
+    if saved[:1] == ["v"]:
+        return  # no file-size limit here (another sandbox): nothing failed half-way to look at
+    left = _left_behind(folder)
+    if left:
+        raise Mismatch(f"cache.save(path) whose write failed half-way (the file-size limit) {show(saved)} "
+                       f"and left {left[:3]} in the folder; no temporary file is left, whatever step raised")
+    ctx.agree([Call("load", [path], on="cls", keep="old"), Call("items", on="old")],
+              "loading the file after a save that failed half-way",
+              expected=[["v", {"i": 1}], ["v", [{"t": ["a", 1]}]]])
 
 
 # -- stage 4: thread safety --------------------------------------------------
@@ -482,7 +514,8 @@ JUDGE = Judge(
         1: [stage1_random_runs, stage1_a_capacity_that_is_not_an_int_of_at_least_one_raises,
             stage1_unhashable_keys_raise_on_an_empty_cache_too],
         2: [stage2_every_call_is_constant_time],
-        3: [stage3_snapshots_round_trip, stage3_changed_snapshots_raise_value_error],
+        3: [stage3_snapshots_round_trip, stage3_changed_snapshots_raise_value_error,
+            stage3_a_save_that_fails_half_way_leaves_the_old_file_and_no_temporary],
         4: [stage4_random_runs, stage4_updates_are_never_lost, stage4_concurrent_calls_keep_the_invariants,
             stage4_get_or_set_is_single_flight, stage4_when_the_factory_raises_a_waiting_caller_runs_it_next,
             stage4_a_running_factory_blocks_no_other_key,

@@ -355,7 +355,7 @@ class Context:
         # On a loaded machine one slow repetition is noise: more of them, before a verdict.
         for rep in range(repeat + RETRIES):
             ratio = times["large"] / max(times["small"], 1e-9)
-            if (rep >= 2 and ratio > 6 * factor) or (rep >= repeat and not factor < ratio <= 2.5 * factor):
+            if (rep >= 1 and ratio > 6 * factor) or (rep >= repeat and not factor < ratio <= 2.5 * factor):
                 break  # clearly too slow, or settled
             for name, size in (("small", small), ("large", large)):
                 request = workload(name, size, rep)

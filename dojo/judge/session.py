@@ -192,6 +192,33 @@ class Session:
         cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
         return wall, cpu, reply
 
+    def _tree(self) -> list[int]:
+        """The worker's process and every process below it (a sandbox may wrap it)."""
+        found, pending = [], [self.proc.pid]
+        while pending and len(found) < 64:
+            pid = pending.pop()
+            if pid in found:
+                continue
+            found.append(pid)
+            try:
+                for task in os.listdir(f"/proc/{pid}/task"):
+                    with open(f"/proc/{pid}/task/{task}/children", "rb") as children:
+                        pending.extend(int(c) for c in children.read().split())
+            except (OSError, ValueError):
+                pass
+        return found
+
+    def rss_bytes(self) -> int | None:
+        """Resident memory of the worker's process tree, from /proc (None where it cannot say)."""
+        total = 0
+        try:
+            for pid in self._tree():
+                with open(f"/proc/{pid}/statm", "rb") as statm:
+                    total += int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, ValueError, IndexError):
+            return None
+        return total
+
     def cpu_seconds(self) -> float | None:
         """CPU time of the worker's process tree so far, from /proc (nanosecond schedstat).
 

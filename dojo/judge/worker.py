@@ -16,8 +16,9 @@ Requests, one JSON line each, with an ``id`` echoed in the reply:
   "n": n, "collect": bool}`` → ``{"results": [...]}`` or ``{"errors": k}``:
   the calls for i in ``range(s, s + n)`` with the collector off; with
   ``"prepare": name`` they are only bound (→ ``{"prepared": count}``), and
-  ``{"op": "run", "name": name, "collect": bool}`` runs them: the judge
-  times that round trip with its own clock;
+  ``{"op": "run", "name": name, "collect": bool, "keep": bool}`` runs them
+  (forgetting them unless ``keep``): the judge times that round trip with
+  its own clock;
 - ``{"op": "threads", "scripts": [[...], ...], "switch": p, "timeout": t}``
   → ``{"results": [[...], ...]}`` or ``{"deadlock": [thread indexes]}``:
   one thread per script, started together, switching threads at random
@@ -84,7 +85,9 @@ class Worker:
         return self.env.run_loop(bound, bool(request.get("collect")))
 
     def run(self, request: dict) -> dict:
-        bound = self.prepared.pop(str(request.get("name")), None)
+        name = str(request.get("name"))
+        # "keep": the calls stay bound afterwards, so freeing them does not hide what the run kept.
+        bound = self.prepared.get(name) if request.get("keep") else self.prepared.pop(name, None)
         if bound is None:
             raise WireError(f"no prepared loop {request.get('name')!r}")
         return self.env.run_loop(bound, bool(request.get("collect")))

@@ -230,6 +230,29 @@ def stage2_every_call_is_constant_time(ctx):
     )
 
 
+MEMORY_CAPACITY = 1_000
+CHURN = 100_000  # puts of new keys into a full cache
+GROWTH = 2 * 1024 * 1024  # bytes (a correct cache: 0): an evicted entry leaving 20 bytes behind shows
+
+
+def stage2_memory_stays_proportional_to_capacity(ctx):
+    """The worker's resident memory, read by the judge, does not grow under churn of new keys."""
+    fill = [["put", [{"ix": [0, 1, 0, None]}, None]]]
+    ctx.agree([Call("new", [MEMORY_CAPACITY], keep="m")], "making a cache")
+    ctx.session.request({"op": "loop", "o": "m", "calls": fill, "start": 0, "n": 5 * MEMORY_CAPACITY},
+                        timeout=30, what="warming a cache up with churn")
+    # The calls are bound before the first reading: only what the cache keeps can grow after it.
+    ctx.session.request({"op": "loop", "o": "m", "calls": fill, "start": BIG, "n": CHURN,
+                         "prepare": "churn"}, timeout=30, what="preparing churn")
+    before = ctx.session.rss_bytes()
+    ctx.session.request({"op": "run", "name": "churn", "keep": True}, timeout=30, what="churning the cache")
+    after = ctx.session.rss_bytes()
+    if before is not None and after is not None and after - before > GROWTH:
+        raise Mismatch(f"after {CHURN:,} puts of new keys into a full cache of capacity "
+                       f"{MEMORY_CAPACITY:,}, the worker held {(after - before) / 2**20:.1f} MB more: "
+                       "memory stays proportional to capacity (an evicted entry must leave nothing behind)")
+
+
 # -- stage 3: snapshots ------------------------------------------------------
 
 SNAP_KEYS = [1, "1", "a", (1, "a"), (2, (3, "b")), -7, ""]
@@ -513,7 +536,7 @@ JUDGE = Judge(
     stages={
         1: [stage1_random_runs, stage1_a_capacity_that_is_not_an_int_of_at_least_one_raises,
             stage1_unhashable_keys_raise_on_an_empty_cache_too],
-        2: [stage2_every_call_is_constant_time],
+        2: [stage2_every_call_is_constant_time, stage2_memory_stays_proportional_to_capacity],
         3: [stage3_snapshots_round_trip, stage3_changed_snapshots_raise_value_error,
             stage3_a_save_that_fails_half_way_leaves_the_old_file_and_no_temporary],
         4: [stage4_random_runs, stage4_updates_are_never_lost, stage4_concurrent_calls_keep_the_invariants,

@@ -61,6 +61,7 @@ ZOO_SAMPLE = {
         "s1_put_existing_key_keeps_old_recency",
         "s1_get_ignores_default",
         "s2_list_remove_for_recency",
+        "s2_keeps_log_of_evicted_entries",
         "s3_load_reverses_recency",
         "s3_no_checksum",
         "s3_true_value_comes_back_as_one",

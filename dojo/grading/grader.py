@@ -30,6 +30,7 @@ import dojo
 from dojo.catalog import Catalog, CatalogError, Kata, load_catalog
 from dojo.grading import channel, files, isolation, manifest, observe, points, sandbox
 from dojo.grading.observe import PASSED, KataGrade
+from dojo.judge import engine as judge
 
 CHANNEL_MODULE = "_dojo_grade_channel"
 SOLUTION_DIR = "solution"  # the copy of the solution, inside the graded process's suite copy
@@ -336,6 +337,13 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
     _cross_check(grade, private / "tmp" / "results.json")
     if STOP.why is not None and grade.outcome != observe.COMPLETED:
         grade.notes.append(f"the grader was stopped ({STOP.why}) during this kata")
+    # The outside judge: a stage counts only when the judge, from its own process, agrees.
+    if grade.highest_stage:
+        judged = _copy_solution(options.solution, kata, private / "judged", options.caps)
+        if not judged.refused:
+            judge.apply(grade, judge.judge_kata(kata, private / "judged", grade.highest_stage,
+                                                seed=secrets.randbits(32), suite_root=snapshot,
+                                                level=level))
     if grade.outcome != observe.COMPLETED:
         grade.log = finished.output  # for the grader's stderr, never the report
     return grade, solution_hashes

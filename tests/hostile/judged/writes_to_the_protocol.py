@@ -1,0 +1,84 @@
+"""A correct stage 1 cache that, at its first get(), writes forged replies into every pipe it finds.
+
+It hopes one of them is the judge's protocol: the judge must see a broken
+protocol (an integrity failure), never take the forged lines as answers,
+and never crash.
+"""
+
+import json
+import os
+import stat
+
+_done = []
+
+
+def _forge():
+    if _done:
+        return
+    _done.append(True)
+    line = json.dumps({"id": 1, "results": [["v", None]] * 3}) + "\n"
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            fd = int(name)
+            if fd > 2 and stat.S_ISFIFO(os.fstat(fd).st_mode):
+                os.write(fd, (line * 50).encode())
+        except (OSError, ValueError):
+            pass
+
+
+def _check_capacity(capacity):
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        raise TypeError("capacity must be an int")
+    if capacity < 1:
+        raise ValueError("capacity must be at least 1")
+    return capacity
+
+
+class LRUCache:
+    def __init__(self, capacity):
+        self._capacity = _check_capacity(capacity)
+        self._values = {}
+        self._order = []  # least recently used first
+
+    @property
+    def capacity(self):
+        return self._capacity
+
+    def _touch(self, key):
+        self._order.remove(key)
+        self._order.append(key)
+
+    def get(self, key, default=None):
+        _forge()
+        if key not in self._values:
+            return default
+        self._touch(key)
+        return self._values[key]
+
+    def peek(self, key, default=None):
+        return self._values.get(key, default)
+
+    def put(self, key, value):
+        if key in self._values:
+            self._touch(key)
+        else:
+            if len(self._values) >= self._capacity:
+                del self._values[self._order.pop(0)]
+            self._order.append(key)
+        self._values[key] = value
+
+    def delete(self, key):
+        if key not in self._values:
+            return False
+        del self._values[key]
+        self._order.remove(key)
+        return True
+
+    def items(self):
+        return [(key, self._values[key]) for key in self._order]
+
+    def __len__(self):
+        return len(self._values)
+
+    def __contains__(self, key):
+        return key in self._values

@@ -294,10 +294,15 @@ class FakeModel:
         """The next call waits inside the model until ``release()``."""
         with self._changed:
             self._next_hold = threading.Event()
-            self._holds.append(self._next_hold)
 
-    def release(self) -> None:
-        for hold in list(self._holds):
+    def release(self, everything: bool = False) -> None:
+        """Let every held call go on (and, with ``everything``, cancel a hold not yet taken)."""
+        with self._changed:
+            holds = list(self._holds)
+            if everything and self._next_hold is not None:
+                holds.append(self._next_hold)
+                self._next_hold = None
+        for hold in holds:
             hold.set()
 
     def wait_calls(self, count: int, timeout: float = PATIENCE) -> bool:
@@ -319,6 +324,8 @@ class FakeModel:
                     f"running: {OVERLAP}"
                 )
             hold, self._next_hold = self._next_hold, None
+            if hold is not None:
+                self._holds.append(hold)
             to_return, self._to_return = self._to_return, []
         self._check_release(to_return, len(self.calls) + 1)
         self._check_list(inputs)
@@ -518,7 +525,7 @@ class Trial:
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.model.release()
+        self.model.release(everything=True)
         thread, _ = start_daemon(self.batcher.close, name="dojo-cleanup")
         thread.join(1.0)
 

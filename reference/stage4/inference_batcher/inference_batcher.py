@@ -72,6 +72,7 @@ class Batcher:
         return self._submit(Sequence(prompt, max_new_tokens, stop), timeout)
 
     def _submit(self, request, timeout):
+        """Queue ``request``, then wait for its outcome; on timeout, take it back if unsent."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the batcher is closed")

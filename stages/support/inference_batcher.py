@@ -24,7 +24,7 @@ import textwrap
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from dojo.concurrency import start_daemon, wait_until
@@ -248,6 +248,7 @@ class Call:
     started: float
     ended: float | None = None
     raised: str | None = None
+    snapshot: list = field(default_factory=list)  # each input list copied too, as the call saw it
 
     def cost(self, length: Callable[[Any], int] = len) -> int:
         """Padded cost: the number of inputs times the longest."""
@@ -329,7 +330,9 @@ class FakeModel:
             to_return, self._to_return = self._to_return, []
         self._check_release(to_return, len(self.calls) + 1)
         self._check_list(inputs)
-        call = Call(len(self.calls) + 1, _copy(inputs), inputs, time.monotonic())
+        copied = _copy(inputs)
+        snapshot = [list(x) if isinstance(x, (list, tuple)) else x for x in copied]
+        call = Call(len(self.calls) + 1, copied, inputs, time.monotonic(), snapshot=snapshot)
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
@@ -438,15 +441,18 @@ def poison_prefix(first: int) -> Callable[[list], BaseException | None]:
 class Client:
     """One caller in its own daemon thread: ``b.infer(x)`` or ``b.generate(...)``."""
 
-    def __init__(self, what: str, call: Callable[[], Any], subject: Any = None) -> None:
+    def __init__(self, what: str, call: Callable[[], Any], subject: Any = None, *, start: bool = True) -> None:
         self.what = what
         self.subject = subject  # the input or prompt this caller sent
         self.outcome: tuple[str, Any] | None = None
+        self.max_new_tokens = 0  # for generate
+        self.stop: Any = None
         self.started = time.monotonic()
         self.ended: float | None = None
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._run, args=(call,), daemon=True, name="dojo-client")
-        self.thread.start()
+        if start:
+            self.thread.start()
 
     def _run(self, call: Callable[[], Any]) -> None:
         try:
@@ -543,11 +549,20 @@ class Trial:
             f"b.generate({shown(prompt)}, {max_new_tokens}{shown_options})",
             lambda: self.batcher.generate(prompt, max_new_tokens, **options),
             prompt,
+            start=False,
         )
-        final = len(expected_tokens(prompt, max_new_tokens, options.get("stop")))
+        client.max_new_tokens, client.stop = max_new_tokens, options.get("stop")
+        final = len(self.expected(client))
         self.sequences[prompt[0]] = (client, len(prompt) + final - 1)
         self.clients.append(client)
+        client.started = time.monotonic()
+        client.thread.start()  # registered first: a call may hold it at once
         return client
+
+    @staticmethod
+    def expected(client: Client) -> list[int]:
+        """What a correct ``generate`` returns to this caller."""
+        return expected_tokens(client.subject, client.max_new_tokens, client.stop)
 
     def _ending(self, x: Any) -> Client | None:
         client = self.by_id.get(id(x))
@@ -599,6 +614,20 @@ class Trial:
             self.wait_pending(before + 1, f"after {clients[-1].what} from another thread")
             self.arrivals.append((prompt, len(self.model.calls)))
         return clients
+
+    def add_during_call(self, inputs: Iterable[Any], **options: Any) -> None:
+        """``queue`` from inside a model call; a failure is noted for ``expect_no_problems``."""
+        try:
+            self.queue(inputs, **options)
+        except AssertionError as exc:
+            self.model.problems.append(str(exc).split("\n\nThe batcher:")[0].rstrip("."))
+
+    def add_during_call_generate(self, requests: Iterable[tuple[list, int]], **options: Any) -> None:
+        """``queue_generate`` from inside a model call; a failure is noted for ``expect_no_problems``."""
+        try:
+            self.queue_generate(requests, **options)
+        except AssertionError as exc:
+            self.model.problems.append(str(exc).split("\n\nThe batcher:")[0].rstrip("."))
 
     def plug(self) -> Client:
         """Start a model call that holds until ``release()``; return its caller."""

@@ -90,15 +90,14 @@ def test_a_bad_timeout_raises_closed_or_not_and_never_reaches_the_model(solution
 # --------------------------------------------------------------------------- the window
 
 PARTIAL_SNIPPET = snippet("""
-    b = Batcher(model, max_batch_size=8, max_wait=0.3)
-    start = time.monotonic()
-    ask(b, "a"); ask(b, "b")          # one call holding both, 0.3 s after "a"
+    b = Batcher(model, max_batch_size=8, max_wait=0.2)
+    ask(b, "a"); ask(b, "b")          # one call holding both, 0.2 s after "a"
     time.sleep(0.5); b.close()
 """)
 
 
 def test_a_partial_batch_waits_until_its_oldest_request_has_waited_max_wait(solution):
-    wait = 0.3
+    wait = 0.2
     with Trial(solution, FakeModel(), PARTIAL_SNIPPET, max_batch_size=8, max_wait=wait) as t:
         first_asked = time.monotonic()
         clients = [t.ask("a")]
@@ -133,6 +132,7 @@ def test_the_window_is_measured_from_the_oldest_waiting_request(solution):
                 break  # the window closed while requests kept coming: what the rule wants
             time.sleep(max(0.0, start + (i + 1) * every - time.monotonic()))
         last_asked = time.monotonic()
+        t.close()  # the rest go at once: no need to wait for another window
         t.finish(clients)
         t.expect_answers(clients)
         first = t.model.calls[0]
@@ -142,7 +142,6 @@ def test_the_window_is_measured_from_the_oldest_waiting_request(solution):
                 f"{first.started - start:.2f} s after the first one (the last arrived after "
                 f"{last_asked - start:.2f} s); the oldest had waited max_wait={wait} s long before: {WINDOW}."
             )
-        t.close()
 
 
 FULL_SNIPPET = snippet("""
@@ -167,16 +166,16 @@ def test_a_full_batch_starts_at_once_even_with_a_long_max_wait(solution):
 
 
 BUSY_SNIPPET = snippet("""
-    b = Batcher(model, max_batch_size=2, max_wait=0.7)
+    b = Batcher(model, max_batch_size=2, max_wait=0.6)
     ask(b, "plug"); ask(b, 1)           # a full call, which holds ...
-    ask(b, 2); time.sleep(0.8)          # ... while 2 waits longer than max_wait
-    plug.set()                          # the call for 2 starts at once, not 0.7 s later
+    ask(b, 2); time.sleep(0.7)          # ... while 2 waits longer than max_wait
+    plug.set()                          # the call for 2 starts at once, not 0.6 s later
     time.sleep(0.3); b.close()
 """)
 
 
 def test_a_batch_whose_oldest_waited_max_wait_while_the_model_was_busy_starts_at_once(solution):
-    wait = 0.7
+    wait = 0.6
     with Trial(solution, FakeModel(), BUSY_SNIPPET, max_batch_size=2, max_wait=wait) as t:
         t.model.hold_next()
         opening = [t.ask("plug"), t.ask(1)]  # a full batch: it starts at once
@@ -242,7 +241,7 @@ def test_a_request_that_timed_out_before_it_was_sent_is_never_sent(solution):
 SENT_SNIPPET = snippet("""
     b = Batcher(model, max_batch_size=8)
     ask(b, "plug")
-    ask(b, "slow", timeout=0.3); ask(b, "patient")
+    ask(b, "slow", timeout=0.2); ask(b, "patient")
     time.sleep(0.1); plug.set()          # (in the suite, the call holding both is held)
     time.sleep(0.5); b.close()
 """)
@@ -251,15 +250,15 @@ SENT_SNIPPET = snippet("""
 def test_a_request_already_sent_still_times_out_on_time_and_its_partners_get_outputs(solution):
     with Trial(solution, FakeModel(), SENT_SNIPPET, max_batch_size=8) as t:
         t.plug()
-        clients = t.queue(["slow"], timeout=0.3) + t.queue(["patient"])
+        clients = t.queue(["slow"], timeout=0.2) + t.queue(["patient"])
         t.model.hold_next()  # the call that holds both is held too
         t.release()
         if not t.model.wait_calls(2):
             t.fail(f"no call started after the plug: {WINDOW}.")
         slow, patient = clients
-        slow.done.wait(0.3 + MARGIN + 1)
+        slow.done.wait(0.2 + MARGIN + 1)
         t.expect_raised(slow, TimeoutError, None, SENT_TIMEOUT)
-        if slow.ended - slow.started > 0.3 + MARGIN:
+        if slow.ended - slow.started > 0.2 + MARGIN:
             t.fail(f"{slow.what} raised TimeoutError {slow.ended - slow.started:.2f} s after the call: {SENT_TIMEOUT}.")
         t.release()
         t.finish([patient])

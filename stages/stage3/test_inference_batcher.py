@@ -13,6 +13,7 @@ import threading
 import pytest
 
 from stages.support.inference_batcher import (
+    BATCHES,
     BUDGET,
     EFFICIENCY,
     NO_LEN,
@@ -95,6 +96,7 @@ WORKLOADS = {
     "long-last": (8, 20, [1, 1, 1, 1, 1, 1, 1, 20]),
     "random": (6, 40, [random.Random(7).randint(1, 40) for _ in range(30)]),
     "exact": (4, 12, [3, 3, 3, 3, 3, 4, 4, 4, 12, 6, 6]),
+    "many-short": (4, 64, [1] * 12 + [2] * 4),
 }
 
 
@@ -159,6 +161,8 @@ def test_padding_efficiency_on_the_bimodal_workload_is_at_least_0_8_in_at_most_1
         for call in calls:
             if call.cost() > 256:
                 t.fail(f"call {call.number} costs {call.cost()}: {BUDGET}.")
+            if len(call.inputs) > 8:
+                t.fail(f"call {call.number} got {len(call.inputs)} inputs: {BATCHES} (8).")
         if ratio < 0.8 or len(calls) > 16:
             t.fail(
                 f"the 64 requests took {len(calls)} calls with {real} real tokens for a padded cost of "

@@ -25,6 +25,7 @@ from stages.support.inference_batcher import (
     JOINS_NEXT,
     ONCE_PER_CALL,
     PATIENCE,
+    PREAMBLE,
     PROMPT_TOO_LONG,
     REFILL,
     RUNNING_NO_WAIT,
@@ -54,7 +55,7 @@ def model(inputs):  # next token: depends on the whole sequence
 
 
 def lm_snippet(body):
-    return snippet(LM + body)
+    return snippet(body, PREAMBLE + LM)
 
 
 def language_model(**options):

@@ -122,26 +122,35 @@ TRICKLE_SNIPPET = snippet("""
 
 
 def test_the_window_is_measured_from_the_oldest_waiting_request(solution):
-    wait, every, count = 0.3, 0.05, 20
-    with Trial(solution, FakeModel(), TRICKLE_SNIPPET, max_batch_size=100, max_wait=wait) as t:
-        start = time.monotonic()
-        clients = []
-        for i in range(count):
-            clients.append(t.ask(i))
-            if t.model.calls:
-                break  # the window closed while requests kept coming: what the rule wants
-            time.sleep(max(0.0, start + (i + 1) * every - time.monotonic()))
-        last_asked = time.monotonic()
-        t.close()  # the rest go at once: no need to wait for another window
-        t.finish(clients)
-        t.expect_answers(clients)
-        first = t.model.calls[0]
-        if first.started - start > wait + MARGIN:
-            t.fail(
-                f"while a request arrived every {every} s, the first call started "
-                f"{first.started - start:.2f} s after the first one (the last arrived after "
-                f"{last_asked - start:.2f} s); the oldest had waited max_wait={wait} s long before: {WINDOW}."
-            )
+    # A request every 0.05 s: measured from the oldest, the window closes 0.3 s in;
+    # measured from the newest, it never closes while they keep coming. A loaded
+    # machine can stall the test's own thread for longer than the window, which
+    # would close it either way: such a try proves nothing, and is made again.
+    wait, every, count, tries = 0.3, 0.05, 20, 4
+    for attempt in range(1, tries + 1):
+        with Trial(solution, FakeModel(), TRICKLE_SNIPPET, max_batch_size=100, max_wait=wait) as t:
+            start = time.monotonic()
+            clients = []
+            for i in range(count):
+                clients.append(t.ask(i))
+                if t.model.calls:
+                    break  # the window closed while requests kept coming: what the rule wants
+                time.sleep(max(0.0, start + (i + 1) * every - time.monotonic()))
+            last_asked = time.monotonic()
+            t.close()  # the rest go at once: no need to wait for another window
+            t.finish(clients)
+            t.expect_answers(clients)
+            first = t.model.calls[0]
+            if first.started - start > wait + MARGIN:
+                t.fail(
+                    f"while a request arrived every {every} s, the first call started "
+                    f"{first.started - start:.2f} s after the first one (the last arrived after "
+                    f"{last_asked - start:.2f} s); the oldest had waited max_wait={wait} s long before: {WINDOW}."
+                )
+            asked = [c.started for c in clients if c.started < first.started] + [first.started]
+            if max(b - a for a, b in zip(asked, asked[1:])) < wait / 2:
+                return  # no stall: the requests really kept coming until the call started
+    pytest.skip(f"the machine stalled this test's thread for over {wait / 2:g} s in each of {tries} tries")
 
 
 FULL_SNIPPET = snippet("""

@@ -87,7 +87,7 @@ class Batcher:
         """One model call, outside the lock; each output back to its own caller by position."""
         try:
             outputs = _checked(self._model([r.payload for r in batch]), len(batch))
-        except Exception as error:  # the model's failure is its callers' outcome
+        except Exception as error:  # noqa: BLE001 - any failure of the model is its callers' outcome
             for request in batch:
                 request.fail(error)
             return

@@ -122,7 +122,7 @@ class Batcher:
             return
         try:
             outputs = _checked(self._model([m.payload for m in members]), len(members))
-        except Exception as error:  # the model's failure is the callers' outcome
+        except Exception as error:  # noqa: BLE001 - any failure of the model is the callers' outcome
             if len(members) == 1:
                 members[0].fail(error)
                 return

@@ -114,7 +114,8 @@ class Batcher:
             self._changed.wait(due - now)
 
     def _assemble(self):
-        members = []
+        """Take the next call's members out of the queue, as the policy picks them."""
+        members = []  # nothing stays in the model between calls (yet: stage 4's sequences will)
         waiting = list(self._waiting)
         if self._max_tokens is None:
             joining = _choice.oldest_first(waiting, members, self._max_batch_size)
@@ -131,7 +132,7 @@ class Batcher:
             return
         try:
             outputs = _checked(self._model([m.payload for m in members]), len(members))
-        except Exception as error:  # the model's failure is the callers' outcome
+        except Exception as error:  # noqa: BLE001 - any failure of the model is the callers' outcome
             if len(members) == 1:
                 members[0].fail(error)
                 return

@@ -132,6 +132,7 @@ class Batcher:
             self._changed.wait(due - now)
 
     def _assemble(self):
+        """Every running sequence, then the waiting requests the policy picks (iteration-level)."""
         members = list(self._running)
         waiting = list(self._waiting)
         if self._max_tokens is None:
@@ -151,7 +152,7 @@ class Batcher:
             return
         try:
             outputs = _checked(self._model([m.model_input() for m in members]), len(members))
-        except Exception as error:  # the model's failure is the callers' outcome
+        except Exception as error:  # noqa: BLE001 - any failure of the model is the callers' outcome
             if len(members) == 1:
                 members[0].fail(error)
                 return

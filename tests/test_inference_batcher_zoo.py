@@ -138,7 +138,7 @@ class ZooRuns:
             proc = subprocess.run(
                 [sys.executable, "-c", REPEAT_DRIVER, str(self.solutions[name]), str(REPEATS),
                  suite_of(name), KATA, *self.extra],
-                cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT,
+                cwd=REPO, capture_output=True, text=True, timeout=RUN_TIMEOUT, check=False,
                 env=dict(os.environ, DOJO_STATE_DIR=str(self.tmp / name / "repeat-state")),
             )
         except subprocess.TimeoutExpired:

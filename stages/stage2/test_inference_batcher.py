@@ -7,6 +7,7 @@ with a margin of 0.5 s or more. Isolation counts model calls.
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 import time
@@ -29,11 +30,9 @@ from stages.support.inference_batcher import (
     VALIDATED_FIRST,
     WAIT_ARG,
     WINDOW,
-    Client,
     FakeModel,
     Poisoned,
     Trial,
-    answer,
     poison_when,
     snippet,
 )
@@ -56,7 +55,7 @@ def test_max_wait_must_be_finite_seconds_of_at_least_zero(solution, wait, error)
     with Trial(solution, FakeModel(), WAIT_SNIPPET) as t:
         t.expect_raises_now(error, f"Batcher(model, max_wait={wait!r})", lambda: _closed_after(solution(FakeModel(), max_wait=wait)), WAIT_ARG)
         for fine in (0, 0.0, 1, 0.25):
-            made = t.call(f"Batcher(model, max_wait={fine!r})", lambda: solution(FakeModel(), max_wait=fine))
+            made = t.call(f"Batcher(model, max_wait={fine!r})", lambda fine=fine: solution(FakeModel(), max_wait=fine))
             _closed_after(made)
 
 
@@ -148,7 +147,7 @@ def test_the_window_is_measured_from_the_oldest_waiting_request(solution):
                     f"{last_asked - start:.2f} s); the oldest had waited max_wait={wait} s long before: {WINDOW}."
                 )
             asked = [c.started for c in clients if c.started < first.started] + [first.started]
-            if max(b - a for a, b in zip(asked, asked[1:])) < wait / 2:
+            if max(b - a for a, b in itertools.pairwise(asked)) < wait / 2:
                 return  # no stall: the requests really kept coming until the call started
     pytest.skip(f"the machine stalled this test's thread for over {wait / 2:g} s in each of {tries} tries")
 

@@ -43,7 +43,7 @@ def test_max_tokens_must_be_none_or_an_int_of_at_least_one(solution, tokens, err
     with Trial(solution, FakeModel(), TOKENS_SNIPPET) as t:
         t.expect_raises_now(error, f"Batcher(model, max_tokens={tokens!r})", lambda: _closed_after(solution(FakeModel(), max_tokens=tokens)), TOKENS_ARG)
         for fine in (None, 1, 256):
-            _closed_after(t.call(f"Batcher(model, max_tokens={fine!r})", lambda: solution(FakeModel(), max_tokens=fine)))
+            _closed_after(t.call(f"Batcher(model, max_tokens={fine!r})", lambda fine=fine: solution(FakeModel(), max_tokens=fine)))
 
 
 def _closed_after(batcher):
@@ -63,7 +63,7 @@ INPUTS_SNIPPET = snippet("""
 def test_with_max_tokens_an_input_without_a_len_raises_type_error_and_is_never_sent(solution):
     with Trial(solution, FakeModel(), INPUTS_SNIPPET, max_tokens=8) as t:
         for bad in (42, NoLen(), None):
-            t.expect_raises_now(TypeError, f"b.infer({bad!r})", lambda: t.batcher.infer(bad), NO_LEN)
+            t.expect_raises_now(TypeError, f"b.infer({bad!r})", lambda bad=bad: t.batcher.infer(bad), NO_LEN)
         fine = t.ask("x" * 8)
         t.finish([fine])
         t.expect_answers([fine], f"{TOO_LONG} (len(x) == max_tokens is fine)")
@@ -75,7 +75,7 @@ def test_with_max_tokens_an_input_without_a_len_raises_type_error_and_is_never_s
 def test_with_max_tokens_an_input_longer_than_max_tokens_raises_value_error_and_is_never_sent(solution):
     with Trial(solution, FakeModel(), INPUTS_SNIPPET, max_tokens=8) as t:
         for bad in ("x" * 9, [0] * 100, tuple(range(9))):
-            t.expect_raises_now(ValueError, f"b.infer({bad!r})", lambda: t.batcher.infer(bad), TOO_LONG)
+            t.expect_raises_now(ValueError, f"b.infer({bad!r})", lambda bad=bad: t.batcher.infer(bad), TOO_LONG)
         if t.model.calls:
             t.fail(f"the model got {t.model.calls[0].inputs}: {TOO_LONG}.")
         t.close()

@@ -472,7 +472,7 @@ def check_sit_out(t, size, budget):
         lengths = [len(x) for x in call.snapshot]
         new = [k for k in keys if first_sent.get(_first_key(t, k)) == call.number]
         for first, done in progress.items():
-            client, final = t.sequences[first]
+            client, _ = t.sequences[first]
             total = _count(t, client)
             finished = done >= len(expected_tokens(client.subject, total))
             if finished or first in inside:

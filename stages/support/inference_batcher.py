@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from dojo.concurrency import start_daemon, wait_until
 from dojo.origin import where
@@ -527,10 +527,10 @@ class Trial:
         self.made = f"Batcher({args})"
         self.batcher = solution(model, **options)  # the stub's NotImplementedError goes straight through
 
-    def __enter__(self) -> Trial:
+    def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.model.release(everything=True)
         thread, _ = start_daemon(self.batcher.close, name="dojo-cleanup")
         thread.join(1.0)

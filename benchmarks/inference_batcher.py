@@ -244,7 +244,7 @@ def run(quick: bool) -> tuple[list[Result], int]:
     results = []
     for workload, servers, target in (
         ("infer", infer_servers(classes), 200.0),
-        ("generate", generation_servers(classes), 40.0),
+        ("generate", generation_servers(classes), 24.0),
     ):
         for load in LOADS:
             for name, make in servers.items():

@@ -1,0 +1,106 @@
+"""Stage 1 reference: a worker thread batching waiting callers into model calls.
+
+Design: two small pieces. Each caller gets a ``Request`` (``_requests.py``)
+with its own event to wait on; one worker thread owns the model, so calls
+never overlap by construction. The worker waits on a condition (never a
+sleep-and-poll loop), takes the oldest requests that fit, calls the model
+outside the lock (so ``infer`` is accepted meanwhile) and hands each output
+back by position. What makes stage 2 cheap: the window is only a change in
+how the worker waits (``_next_batch``), and a timeout only a change in how
+the caller waits on its own request.
+
+Complexity: O(batch) per model call; ``infer`` is O(1) apart from the wait.
+"""
+
+import threading
+from collections import deque
+
+from ._requests import Request
+
+
+def _checked_size(max_batch_size):
+    # bool is a subclass of int, but max_batch_size=True is a bug, not a size of 1.
+    if isinstance(max_batch_size, bool) or not isinstance(max_batch_size, int):
+        raise TypeError(f"max_batch_size must be an int, not {type(max_batch_size).__name__}")
+    if max_batch_size < 1:
+        raise ValueError(f"max_batch_size must be at least 1, got {max_batch_size}")
+    return max_batch_size
+
+
+class Batcher:
+    """Serve ``model`` to many waiting callers, batching their inputs into few calls."""
+
+    def __init__(self, model, *, max_batch_size=100):
+        if not callable(model):
+            raise TypeError(f"model must be callable, not {type(model).__name__}")
+        self._model = model
+        self._max_batch_size = _checked_size(max_batch_size)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a request arrived, or close()
+        self._waiting = deque()  # requests not yet sent, oldest first
+        self._closed = False
+        self._worker = threading.Thread(target=self._serve, name="batcher-worker", daemon=True)
+        self._worker.start()
+
+    @property
+    def pending(self):
+        """The number of accepted requests not yet sent to the model."""
+        with self._lock:
+            return len(self._waiting)
+
+    def infer(self, x):
+        """Send ``x`` through the model in some batch; return its output (blocks)."""
+        request = Request(x)
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the batcher is closed")
+            self._waiting.append(request)
+            self._changed.notify()
+        return request.outcome()
+
+    def close(self):
+        """Stop accepting calls; return once every accepted request has its outcome."""
+        with self._lock:
+            self._closed = True
+            self._changed.notify_all()
+        if threading.current_thread() is not self._worker:
+            self._worker.join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    def _serve(self):
+        while True:
+            with self._lock:
+                while not self._waiting and not self._closed:
+                    self._changed.wait()
+                if not self._waiting:
+                    return  # closed, and every accepted request is served
+                size = min(self._max_batch_size, len(self._waiting))
+                batch = [self._waiting.popleft() for _ in range(size)]
+            self._run(batch)
+
+    def _run(self, batch):
+        """One model call, outside the lock; each output back to its own caller by position."""
+        try:
+            outputs = _checked(self._model([r.payload for r in batch]), len(batch))
+        except Exception as error:  # noqa: BLE001 - any failure of the model is its callers' outcome
+            for request in batch:
+                request.fail(error)
+            return
+        for request, output in zip(batch, outputs):
+            request.accept(output)
+
+
+def _checked(outputs, expected):
+    """``outputs`` as a list, or RuntimeError if it is not one output per input."""
+    try:
+        count = len(outputs)
+    except Exception as error:
+        raise RuntimeError(f"the model returned a {type(outputs).__name__}, with no len()") from error
+    if count != expected:
+        raise RuntimeError(f"the model returned {count} outputs for {expected} inputs")
+    return list(outputs)

@@ -1,0 +1,176 @@
+"""Stage 4 reference: continuous batching over the same model interface.
+
+Design: the stage 3 batcher, with one more kind of request. A ``Sequence``
+(``_requests.py``) is a request that, instead of finishing after one call,
+stays in the running list and sends its prompt plus the tokens so far in
+every call until it stops. The worker assembles each call as "every running
+sequence, then what ``_choice.py`` picks from the waiting queue", so a
+finished sequence frees its slot for the very next call (iteration-level
+scheduling, as in Orca and vLLM) and ``infer`` requests share calls with
+sequences for free. With a token budget, a sequence is admitted only if its
+whole growth (prompt + max_new_tokens) fits beside the running ones
+(reservation), so no running sequence ever has to sit out a call.
+
+Complexity: choosing a call is O(w log w) for w waiting requests with a
+token budget (sorting by length), O(batch) without one.
+"""
+
+import threading
+import time
+from collections import deque
+
+from . import _checks, _choice
+from ._requests import Request, Sequence
+
+
+class Batcher:
+    """Serve ``model`` to many waiting callers, batching their inputs into few calls.
+
+    One worker thread owns the model: calls never overlap, and a caller only
+    ever waits on its own request.
+    """
+
+    def __init__(self, model, *, max_batch_size=100, max_wait=0.0, max_tokens=None):
+        if not callable(model):
+            raise TypeError(f"model must be callable, not {type(model).__name__}")
+        self._model = model
+        self._max_batch_size = _checks.count("max_batch_size", max_batch_size)
+        self._max_wait = _checks.seconds("max_wait", max_wait, zero_allowed=True)
+        self._max_tokens = _checks.count("max_tokens", max_tokens, optional=True)
+        self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)  # a request arrived, or close()
+        self._waiting = deque()  # requests not yet sent, oldest first
+        self._running = []  # sequences that have been in a call and are not finished
+        self._closed = False
+        self._worker = threading.Thread(target=self._serve, name="batcher-worker", daemon=True)
+        self._worker.start()
+
+    # -- the callers' side
+
+    @property
+    def pending(self):
+        """The number of accepted requests not yet sent to the model whose callers still wait."""
+        with self._lock:
+            return len(self._waiting)
+
+    def infer(self, x, timeout=None):
+        """Send ``x`` through the model in some batch; return its output (blocks)."""
+        _checks.seconds("timeout", timeout, optional=True)
+        tokens = 0 if self._max_tokens is None else _checks.length(x, self._max_tokens)
+        return self._submit(Request(x, tokens), timeout)
+
+    def generate(self, prompt, max_new_tokens, *, stop=None, timeout=None):
+        """Generate up to ``max_new_tokens`` tokens after ``prompt``, one per model call."""
+        _checks.prompt(prompt)
+        _checks.count("max_new_tokens", max_new_tokens)
+        _checks.seconds("timeout", timeout, optional=True)
+        if self._max_tokens is not None and len(prompt) + max_new_tokens > self._max_tokens:
+            raise ValueError(
+                f"prompt ({len(prompt)}) + max_new_tokens ({max_new_tokens}) exceeds"
+                f" max_tokens={self._max_tokens}"
+            )
+        return self._submit(Sequence(prompt, max_new_tokens, stop), timeout)
+
+    def _submit(self, request, timeout):
+        """Queue ``request``, then wait for its outcome; on timeout, take it back if unsent."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the batcher is closed")
+            self._waiting.append(request)
+            self._changed.notify()
+        if not request.wait(timeout):
+            with self._lock:
+                gave_up = not request.wait(0)
+                if gave_up:
+                    request.abandoned = True  # in no call assembled from now on
+                    if request in self._waiting:
+                        self._waiting.remove(request)
+            if gave_up:
+                raise TimeoutError(f"no outcome within {timeout} s")
+        return request.outcome()
+
+    def close(self):
+        """Stop accepting calls; return once every accepted request has its outcome."""
+        with self._lock:
+            self._closed = True
+            self._changed.notify_all()
+        if threading.current_thread() is not self._worker:
+            self._worker.join()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.close()
+
+    # -- the worker's side
+
+    def _serve(self):
+        while True:
+            with self._lock:
+                batch = self._next_batch()
+            if batch is None:
+                return
+            self._run(batch)
+
+    def _next_batch(self):
+        """Wait (under the lock) until a call should start; return its members, or None to stop."""
+        while True:
+            self._running = [s for s in self._running if not s.finished]
+            if self._running:
+                return self._assemble()  # max_wait delays a call only while nothing runs
+            if not self._waiting:
+                if self._closed:
+                    return None
+                self._changed.wait()
+                continue
+            # The window: full, or the oldest has waited max_wait, or closing.
+            due = self._waiting[0].arrived + self._max_wait
+            now = time.monotonic()
+            if self._closed or len(self._waiting) >= self._max_batch_size or now >= due:
+                return self._assemble()
+            self._changed.wait(due - now)
+
+    def _assemble(self):
+        """Every running sequence, then the waiting requests the policy picks (iteration-level)."""
+        members = list(self._running)
+        waiting = list(self._waiting)
+        if self._max_tokens is None:
+            joining = _choice.oldest_first(waiting, members, self._max_batch_size)
+        else:
+            joining = _choice.bucketed(waiting, members, self._max_batch_size, self._max_tokens)
+        for request in joining:
+            self._waiting.remove(request)
+            if isinstance(request, Sequence):
+                self._running.append(request)
+        return members + joining
+
+    def _run(self, members):
+        """One model call; if it raises, the same members in two halves (isolation)."""
+        members = [m for m in members if not m.abandoned]
+        if not members:
+            return
+        try:
+            outputs = _checked(self._model([m.model_input() for m in members]), len(members))
+        except Exception as error:  # noqa: BLE001 - any failure of the model is the callers' outcome
+            if len(members) == 1:
+                members[0].fail(error)
+                return
+            # Halving finds k bad inputs among n in at most 2k*ceil(log2 n) more calls.
+            half = len(members) // 2
+            self._run(members[:half])
+            self._run(members[half:])
+            return
+        for member, output in zip(members, outputs):
+            member.accept(output)
+
+
+def _checked(outputs, expected):
+    """``outputs`` as a list, or RuntimeError if it is not one output per input."""
+    try:
+        count = len(outputs)
+    except Exception as error:
+        raise RuntimeError(f"the model returned a {type(outputs).__name__}, with no len()") from error
+    if count != expected:
+        raise RuntimeError(f"the model returned {count} outputs for {expected} inputs")
+    return list(outputs)

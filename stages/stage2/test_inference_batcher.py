@@ -150,7 +150,12 @@ def test_the_window_is_measured_from_the_oldest_waiting_request(solution):
             asked = [c.started for c in clients if c.started < first.started] + [first.started]
             if max(b - a for a, b in itertools.pairwise(asked)) < wait / 2:
                 return  # no stall: the requests really kept coming until the call started
-    pytest.skip(f"the machine stalled this test's thread for over {wait / 2:g} s in each of {tries} tries")
+    # Never a skip: a stage passes only when every test ran and passed.
+    pytest.fail(
+        f"could not check that {WINDOW}: the machine stalled this test's own thread for over "
+        f"{wait / 2:g} s in each of {tries} tries; rerun when the machine is less busy",
+        pytrace=False,
+    )
 
 
 FULL_SNIPPET = snippet("""

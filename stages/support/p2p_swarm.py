@@ -790,22 +790,40 @@ def _source_bound(name: str, seed: int, n: int, f: int, up: int = 1, source: int
 
 
 def _racked(name: str, seed: int, racks: int, per_rack: int, f: int, leave_at: int, join_at: int) -> Swarm:
-    """A stage 4 swarm: racks of peers uploading 1-4, 30% leaving at once, then joins."""
+    """A stage 4 swarm: racks of peers uploading 1-4, 30% leaving at once, then joins.
+
+    Every rack draws its uploads from the same shuffled multiset, and the
+    departures and arrivals are redrawn until each rack's mean upload stays
+    within 25% of the swarm's and no rack is emptied.
+    """
     rng = random.Random(seed)
-    peers = tuple(
-        (rng.randint(1, 4), rng.randint(4, 12), rack) for rack in range(1, racks + 1) for _ in range(per_rack)
-    )
-    ids = list(range(1, len(peers) + 1))
-    # 30% of the online peers, drawn uniformly, no rack emptied
-    leaving: list[int] = []
-    for peer in rng.sample(ids, len(ids)):
-        rack = peers[peer - 1][2]
-        staying = sum(1 for p in ids if peers[p - 1][2] == rack and p not in leaving) - 1
-        if len(leaving) < int(0.3 * len(ids)) and staying >= per_rack // 2:
-            leaving.append(peer)
-    joins = tuple((rng.randint(1, 4), rng.randint(4, 12), rng.randint(1, racks)) for _ in range(racks * 2))
-    events = ((leave_at, tuple(sorted(leaving)), ()), (join_at, (), joins))
-    return Swarm(name, seed, f, 24, 4, peers, events=events, rule="churn", racks_counted=True)
+    peers = []
+    for rack in range(1, racks + 1):
+        uploads = [1 + i % 4 for i in range(per_rack)]
+        rng.shuffle(uploads)
+        peers += [(u, rng.randint(4, 12), rack) for u in uploads]
+    ids = range(1, len(peers) + 1)
+    while True:
+        leaving = tuple(sorted(rng.sample(ids, int(0.3 * len(peers)))))  # drawn uniformly
+        joins = tuple((rng.randint(1, 4), rng.randint(4, 12), rng.randint(1, racks)) for _ in range(racks * 2))
+        swarm = Swarm(
+            name, seed, f, 24, 4, tuple(peers), events=((leave_at, leaving, ()), (join_at, (), joins)),
+            rule="churn", racks_counted=True,
+        )
+        if _racks_balanced(swarm, swarm.final_peers()) and _racks_balanced(
+            swarm, {p: s for p, s in enumerate(peers, 1) if p not in leaving}
+        ):
+            return swarm
+
+
+def _racks_balanced(swarm: Swarm, online: dict[int, tuple[int, int, int]]) -> bool:
+    """Every rack has peers, and its mean upload is within 25% of the swarm's."""
+    mean = sum(u for u, _, _ in online.values()) / len(online)
+    for rack in swarm.racks():
+        members = [u for u, _, r in online.values() if r == rack]
+        if not members or abs(sum(members) / len(members) - mean) > 0.25 * mean:
+            return False
+    return True
 
 
 @cache

@@ -22,12 +22,15 @@ def test_the_module_exposes_a_scheduler_class(solution):
     scheduler_of(solution)
 
 
+# The large swarm may take a while on a loaded machine; the simulator's own speed
+# check (10 s or 30 times its time in plan and receive) is what fails a slow scheduler.
+@pytest.mark.timeout(180)
 @pytest.mark.parametrize("name", SWARMS)
 def test_the_swarm_finishes_within_the_bound_with_every_plan_valid(solution, name):
     run_swarm(solution, SWARMS[name], STAGE)
 
 
-@properties()
+@properties(share=4)
 @given(swarm=small_swarms())
 def test_any_small_swarm_finishes_within_four_times_its_bound(solution, swarm):
     run_swarm(solution, swarm)

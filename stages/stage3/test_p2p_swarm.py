@@ -29,7 +29,7 @@ def test_a_source_bound_swarm_finishes_within_the_tighter_bound(solution, name):
     run_swarm(solution, SWARMS[name], STAGE)
 
 
-@properties()
+@properties(share=4)
 @given(swarm=small_swarms(corrupting=True))
 def test_any_small_swarm_with_corrupting_peers_finishes_within_four_times_its_bound(solution, swarm):
     run_swarm(solution, swarm)

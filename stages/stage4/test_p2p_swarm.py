@@ -23,7 +23,7 @@ def test_a_racked_swarm_with_churn_finishes_within_the_bound_and_keeps_traffic_i
     run_swarm(solution, SWARMS[name], STAGE)
 
 
-@properties()
+@properties(share=4)
 @given(swarm=small_swarms(churn=True))
 def test_any_small_swarm_with_churn_racks_and_corrupting_peers_finishes_within_its_bound(solution, swarm):
     run_swarm(solution, swarm)

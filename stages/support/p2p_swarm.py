@@ -864,11 +864,17 @@ def family(stage: int) -> dict[str, Swarm]:
 # --------------------------------------------------------------------------- small swarms
 
 
-def properties() -> settings:
+def properties(share: int = 1) -> settings:
     """The active profile's settings for a property test that takes the ``solution`` fixture
-    (a class, the same for every example: nothing to reset between them)."""
+    (a class, the same for every example: nothing to reset between them).
+
+    ``share``: run 1/share of the profile's examples (at least 20). Each small swarm
+    is a whole simulation, so the swarm properties take a quarter, to keep a
+    learner's run short; the grading profile still runs 75 per stage.
+    """
     return settings(
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+        max_examples=max(20, settings.default.max_examples // share),
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 
 

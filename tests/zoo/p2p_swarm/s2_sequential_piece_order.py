@@ -1,5 +1,5 @@
 """Bug: chunks are taken in index order (0, 1, 2, ...), the way a download manager fetches a file.
-Breaks (stage 3): source-bound swarms -- 'T <= ⌈1.2·LB_h⌉ + ⌈log₂(N+1)⌉'; rarest first meets it.
+Breaks (stage 2): Bound -- 'T <= ⌈1.3·LB⌉ + ⌈log₂(N+1)⌉' on the large swarm: every upload goes to the lowest chunks first, so the later ones stay at the source alone and the peers soon have nothing to trade.
 """
 
 import hashlib

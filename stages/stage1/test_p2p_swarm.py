@@ -38,6 +38,11 @@ from stages.support.p2p_swarm_manifest import (
     show,
 )
 
+def bytes_like(value):
+    """``value`` as bytes if it is a bytearray: the contract does not say which the root and the file are."""
+    return bytes(value) if isinstance(value, bytearray) else value
+
+
 HELLO = b"hello, swarm!"  # 13 bytes: b"hell", b"o, s", b"warm", b"!"
 
 
@@ -64,13 +69,13 @@ def test_hashes_is_a_tuple_of_each_chunks_sha256(solution):
 
 def test_the_root_of_one_chunk_is_its_hash(solution):
     m, calls = build(solution, b"only chunk", 64)
-    returned(calls, "m.root", lambda: m.root, sha256(b"only chunk"), ROOT)
+    returned(calls, "m.root", lambda: bytes_like(m.root), sha256(b"only chunk"), ROOT)
     returned(calls, "m.proof(0)", lambda: list(m.proof(0)), [], PROOF)
 
 
 def test_the_root_of_two_chunks_hashes_them_together(solution):
     m, calls = build(solution, b"ab", 1)
-    returned(calls, "m.root", lambda: m.root, sha256(sha256(b"a") + sha256(b"b")), ROOT)
+    returned(calls, "m.root", lambda: bytes_like(m.root), sha256(sha256(b"a") + sha256(b"b")), ROOT)
 
 
 @pytest.mark.parametrize("count", [3, 5, 6, 7, 9])
@@ -79,7 +84,7 @@ def test_the_root_pads_the_leaves_with_zero_hashes_to_a_power_of_two(solution, c
     m, calls = build(solution, data, 1)
     levels = expected_levels([sha256(bytes([b])) for b in data])
     rule = f"{ROOT} (with {count} chunks, {len(levels[0]) - count} leaves are {show(ZERO)})"
-    returned(calls, "m.root", lambda: m.root, levels[-1][0], rule)
+    returned(calls, "m.root", lambda: bytes_like(m.root), levels[-1][0], rule)
 
 
 def test_proofs_list_the_siblings_leaf_level_first(solution):
@@ -176,9 +181,9 @@ def test_build_accepts_a_bytearray(solution):
 def test_assemble_returns_the_file(solution):
     m, calls = build(solution, HELLO, 4)
     returned(calls, "m.assemble([b'hell', b'o, s', b'warm', b'!'])",
-             lambda: m.assemble([b"hell", b"o, s", b"warm", b"!"]), HELLO, ASSEMBLE)
+             lambda: bytes_like(m.assemble([b"hell", b"o, s", b"warm", b"!"])), HELLO, ASSEMBLE)
     returned(calls, "m.assemble((b'hell', bytearray(b'o, s'), b'warm', b'!'))",
-             lambda: bytes(m.assemble((b"hell", bytearray(b"o, s"), b"warm", b"!"))), HELLO, ASSEMBLE)
+             lambda: bytes_like(m.assemble((b"hell", bytearray(b"o, s"), b"warm", b"!"))), HELLO, ASSEMBLE)
 
 
 def test_assemble_rejects_the_wrong_number_of_chunks(solution):
@@ -234,7 +239,8 @@ BAD_CALLS = [
     ("Manifest.verify_proof(m.root, True, 0, b'hell', [])",
      lambda M, m: M.verify_proof(m.root, True, 0, b"hell", []), TypeError, "count a bool"),
     ("Manifest.verify_proof(m.root, 0, 0, b'hell', [])",
-     lambda M, m: M.verify_proof(m.root, 0, 0, b"hell", []), ValueError, "count < 1"),
+     lambda M, m: M.verify_proof(m.root, 0, 0, b"hell", []), (ValueError, IndexError),
+     "count < 1 (then every index is outside range(count) too: either error is right)"),
     ("Manifest.verify_proof(m.root, 4, False, b'hell', m.proof(0))",
      lambda M, m: M.verify_proof(m.root, 4, False, b"hell", m.proof(0)), TypeError, "index a bool"),
     ("Manifest.verify_proof(m.root, 4, 4, b'hell', m.proof(0))",
@@ -249,7 +255,11 @@ BAD_CALLS = [
 @pytest.mark.parametrize(("call", "make", "kind", "why"), BAD_CALLS, ids=[c[0] for c in BAD_CALLS])
 def test_bad_arguments_raise_the_contracts_exception(solution, call, make, kind, why):
     m, calls = build(solution, HELLO, 4)
-    raises(calls, call, lambda: make(solution, m), kind, f"{kind.__name__}: {why}")
+    raises(calls, call, lambda: make(solution, m), kind, f"{_names(kind)}: {why}")
+
+
+def _names(kind) -> str:
+    return " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
 
 
 # --------------------------------------------------------------------------- properties
@@ -265,7 +275,7 @@ def test_any_file_matches_the_suites_own_count_hashes_root_and_proofs(solution, 
     returned(calls, "m.count", lambda: m.count, len(chunks), SIZES)
     returned(calls, "m.length", lambda: m.length, len(data), SIZES)
     returned(calls, "m.hashes", lambda: m.hashes, tuple(hashes), HASHES)
-    returned(calls, "m.root", lambda: m.root, levels[-1][0], ROOT)
+    returned(calls, "m.root", lambda: bytes_like(m.root), levels[-1][0], ROOT)
     for index in sorted({0, len(chunks) - 1, pick.randrange(len(chunks))}):
         proof = expected_proof(levels, index)
         returned(calls, f"list(m.proof({index}))", lambda: list(m.proof(index)), proof, PROOF)
@@ -276,7 +286,7 @@ def test_any_file_matches_the_suites_own_count_hashes_root_and_proofs(solution, 
         )
     calls.note(f"chunks = [{', '.join(show(c) for c in chunks[:3])}{', ...' if len(chunks) > 3 else ''}]"
                f"  # the {len(chunks)} chunks of the data")
-    returned(calls, "m.assemble(chunks)", lambda: bytes(m.assemble(chunks)), bytes(data), ASSEMBLE)
+    returned(calls, "m.assemble(chunks)", lambda: bytes_like(m.assemble(chunks)), bytes(data), ASSEMBLE)
 
 
 TAMPERINGS = [

@@ -138,8 +138,9 @@ def returned(calls: Calls, call: str, run: Callable[[], Any], expected: Any, rul
     return got
 
 
-def raises(calls: Calls, call: str, run: Callable[[], Any], kind: type[BaseException], rule: str) -> BaseException:
-    """Make ``call``; fail unless it raises ``kind``."""
+def raises(calls: Calls, call: str, run: Callable[[], Any], kind: Any, rule: str) -> BaseException:
+    """Make ``call``; fail unless it raises ``kind`` (an exception type, or a tuple of them)."""
+    name = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
     calls.note(call)
     try:
         got = run()
@@ -148,9 +149,9 @@ def raises(calls: Calls, call: str, run: Callable[[], Any], kind: type[BaseExcep
     except NotImplementedError:
         raise
     except Exception as exc:  # noqa: BLE001 - the wrong exception
-        message = f"{call} raised {type(exc).__name__}: {exc}; expected {kind.__name__}: {rule}.{where(exc)}"
+        message = f"{call} raised {type(exc).__name__}: {exc}; expected {name}: {rule}.{where(exc)}"
     else:
-        message = f"{call} returned {show(got, 200)}; expected it to raise {kind.__name__}: {rule}."
+        message = f"{call} returned {show(got, 200)}; expected it to raise {name}: {rule}."
     raise AssertionError(calls.explain(message))
 
 

@@ -1,0 +1,81 @@
+"""Rarest first over a global picture of the swarm, with a ban list.
+
+Complexity: per tick, O(F log F) to rank the chunks, then for each chunk a
+set intersection of its holders and needers with the peers that have
+capacity left; O(1) per transfer planned or received.
+"""
+
+import random
+
+from .picture import Picture
+from .tick import Tick
+
+STRIKES = 3  # corrupt copies after which a sender is banned
+
+
+class Scheduler:
+    """Plans each tick's transfers: the chunks with the fewest holders first, no banned sender."""
+
+    def __init__(self, manifest):
+        self._manifest = manifest
+        self._strikes = {}  # sender -> corrupt copies it sent
+        self._picture = Picture(manifest.count)
+        self._random = random.Random(0)  # seeded tie-breaks: a failure replays
+
+    def plan(self, view):
+        """The tick's transfers: a list of ``(sender, receiver, chunk)``."""
+        picture = self._picture
+        for peer in sorted(view.peers - picture.held.keys()):
+            picture.join(peer)
+        upload = {p: view.upload(p) for p in view.peers if view.upload(p) > 0 and picture.held[p] and p not in picture.banned}
+        upload[view.source] = view.upload(view.source)
+        tick = Tick(upload, {p: view.download(p) for p in view.peers})
+        order = self._rarest_first()
+        # In a pass, a sender sends each chunk at most once; later passes use the
+        # capacity left.
+        while not tick.full():
+            planned = len(tick.transfers)
+            for chunk in order:
+                self._pair(chunk, tick, view.source)
+            if len(tick.transfers) == planned:
+                break
+        return tick.transfers
+
+    def receive(self, sender, receiver, chunk, data):
+        """Keep an intact chunk; discard a corrupt one, and count a strike against its sender."""
+        if self._manifest.verify(chunk, data):
+            self._picture.kept(receiver, chunk)
+            return True
+        self._picture.discarded(receiver, chunk)
+        self._strikes[sender] = self._strikes.get(sender, 0) + 1
+        if self._strikes[sender] == STRIKES:
+            # A set the sender choice consults. Stage 4's churn is the same kind of
+            # update: peers leave the picture and join it, and plan reads only it.
+            self._picture.banned.add(sender)
+        return False
+
+    def _rarest_first(self):
+        """The wanted chunks, fewest holders first; ties in a seeded random order."""
+        chunks = self._picture.wanted()
+        self._random.shuffle(chunks)
+        return sorted(chunks, key=lambda chunk: self._picture.copies[chunk])
+
+    def _pair(self, chunk, tick, source):
+        """Pair the free holders of ``chunk`` with peers that need it, drawn at random."""
+        senders = tick.free(self._picture.holders[chunk])
+        # The source's upload is the scarce one: it sends a chunk only while no
+        # other copy of it is on its way this tick.
+        if source in tick.upload and chunk not in tick.planned:
+            senders.add(source)
+        if not senders:
+            return
+        for sender, receiver in zip(senders, self._some(tick.open(self._picture.needs[chunk]), len(senders))):
+            self._picture.sending(receiver, chunk)
+            tick.add(sender, receiver, chunk)
+
+    def _some(self, peers, k):
+        """``k`` of ``peers`` (or all), drawn at random: chunks spread over the whole swarm,
+        so every peer soon has something to upload."""
+        if len(peers) <= k:
+            return peers
+        return self._random.sample(list(peers), k)

@@ -698,6 +698,11 @@ CODE_RUNNING_NAMES = {
     "yaml.constructor.UnsafeConstructor": "yaml's UnsafeConstructor (builds any object the data names)",
     "yaml.constructor.FullConstructor": "yaml's FullConstructor (builds Python objects from the data)",
 }
+# At run time, also the builtins module itself: getattr(builtins, name_from_the_data)
+# reaches eval and exec.
+CODE_RUNNING_AT_RUN_TIME = CODE_RUNNING_NAMES | {
+    "builtins": "the builtins module (getattr(builtins, a name from the data) reaches eval and exec)",
+}
 # yaml.load(data, Loader=...) is fine only with one of these loaders.
 SAFE_YAML_LOADERS = {"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader", "yaml.CBaseLoader",
                      "yaml.loader.SafeLoader", "yaml.loader.BaseLoader"}
@@ -879,6 +884,8 @@ def scan(
 
 def _resolve(dotted: str) -> Any:
     """The object ``dotted`` names, if its module is already imported (never imports one)."""
+    if dotted in sys.modules:
+        return sys.modules[dotted]
     parts = dotted.split(".")
     for i in range(len(parts) - 1, 0, -1):
         module = sys.modules.get(".".join(parts[:i]))
@@ -941,6 +948,43 @@ def found_at_run_time(
         if what is not None and what not in found:
             found[what] = where_
     return [f"{what}, reached at run time ({where_})" for what, where_ in found.items()]
+
+
+# What running code from data looks like to the interpreter's audit hooks.
+_COMMANDS = ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen", "os.mkdir")
+_watching: list[str] | None = None  # events seen while a watch is on; None when off
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _watching is None:
+        return
+    if event == "pickle.find_class":
+        _watching.append(f"unpickling looked up {args[0]}.{args[1]}")
+    elif event == "exec" and args and isinstance(args[0], types.CodeType):
+        filename = args[0].co_filename
+        if filename.startswith("<") and not filename.startswith("<frozen"):
+            _watching.append("eval() or exec() of text")
+    elif event.startswith(_COMMANDS):
+        _watching.append(f"{event}{short(args, 80)}")
+
+
+_hooked = False
+
+
+def code_it_ran(call: Callable[[], Any]) -> list[str]:
+    """``call()``, and what it did that only running code from data does (an audit hook)."""
+    global _watching, _hooked
+    if not _hooked:
+        sys.addaudithook(_audit)  # cannot be removed; it does nothing while no watch is on
+        _hooked = True
+    _watching = []
+    try:
+        call()
+    except Exception:  # noqa: BLE001 - only what ran matters here
+        pass
+    finally:
+        seen, _watching = _watching, None
+    return seen
 
 
 # --------------------------------------------------------------------------- stage 3 data

@@ -49,7 +49,7 @@ FROM_SCRATCH = (
 def test_the_solution_uses_no_ready_made_ordered_or_caching_structure(solution_dir):
     findings, unreadable = scan(solution_dir, READY_MADE_MODULES, READY_MADE_NAMES)
     require(not unreadable, (
-        f"could not read {unreadable[0] if unreadable else ''}; every .py file in "
+        lambda: f"could not read {unreadable[0] if unreadable else ''}; every .py file in "
         f"{display(solution_dir)} is checked for ready-made structures, so each must be valid Python"
     ))
     if findings:

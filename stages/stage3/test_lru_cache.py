@@ -618,7 +618,7 @@ def test_load_of_a_damaged_file_raises_value_error(solution, tmp_path):
 
 def test_loading_uses_no_pickle_marshal_or_eval(solution_dir):
     findings, unreadable = scan(solution_dir, CODE_RUNNING_MODULES, CODE_RUNNING_NAMES)
-    require(not unreadable, f"could not read {unreadable[0] if unreadable else ''}")
+    require(not unreadable, lambda: f"could not read {unreadable[0] if unreadable else ''}")
     if findings:
         found = "\n".join(f"  {finding}" for finding in findings[:10])
         raise AssertionError(

@@ -541,10 +541,13 @@ def check_consistent(
     return problems
 
 
-def require(ok: bool, message: str) -> None:
-    """Fail with ``message`` alone unless ``ok`` (no ``assert a <= b`` line for the learner)."""
+def require(ok: bool, message: str | Callable[[], str]) -> None:
+    """Fail with ``message`` alone unless ``ok`` (no ``assert a <= b`` line for the learner).
+
+    ``message`` may be a function that builds it, called only on failure.
+    """
     if not ok:
-        raise AssertionError(message)
+        raise AssertionError(message() if callable(message) else message)
 
 
 PUBLIC = ("get", "peek", "put", "delete", "items", "__len__", "__contains__", "get_or_set",
@@ -577,6 +580,7 @@ def run_together(
     solution_dir: Path,
     seed: int = 0,
     switch_probability: float = 0.05,
+    rule: str = NO_ESCAPE,
 ) -> list[Any]:
     """``dojo.concurrency.run_threads``, its failures told in the contract's words.
 
@@ -606,7 +610,7 @@ def run_together(
             solution_dir=solution_dir,
             seed=seed,
             switch_probability=switch_probability,
-            rule=NO_ESCAPE,
+            rule=rule,
             deadlock_hint=DEADLOCK_HINT,
         )
     except AssertionError as failure:
@@ -1088,7 +1092,10 @@ def assert_each_call_scales(cls: type, calls: dict[str, Callable[[Any, deque, An
 MEMORY_CAPACITY = 1_000
 
 
-def assert_memory_bounded(cls: type, folder: Path, what: str, call: Callable[[Any, int], None]) -> None:
+def assert_memory_bounded(
+    cls: type, folder: Path, what: str, call: Callable[[Any, int], None],
+    capacity: int = MEMORY_CAPACITY,
+) -> None:
     """Fail if ``call(cache, i)`` for i = 0, 1, ... grows what a full cache holds.
 
     Counts only what the solution's own code allocated and still holds
@@ -1106,24 +1113,24 @@ def assert_memory_bounded(cls: type, folder: Path, what: str, call: Callable[[An
             call(cache, next(counter))
 
     with SolutionMemory(folder) as memory:
-        cache = cls(MEMORY_CAPACITY)
-        for i in range(MEMORY_CAPACITY):
+        cache = cls(capacity)
+        for i in range(capacity):
             cache.put(f"key-{i}", f"value-{i}")
-        churn(cache, 2 * MEMORY_CAPACITY)
+        churn(cache, 2 * capacity)
         full = memory.held()
         readings = []
         for _ in range(10):
-            churn(cache, MEMORY_CAPACITY)
+            churn(cache, capacity)
             readings.append(memory.held())
     lowest = min(readings[5:])
     growth = lowest - full
     allowed = max(full // 4, 16_000)
     if growth > allowed:
         raise AssertionError(
-            f"a full LRUCache({MEMORY_CAPACITY:,}) held {full / 1e6:.3f} MB; after "
-            f"{6 * MEMORY_CAPACITY:,} to {10 * MEMORY_CAPACITY:,} more calls of {what} it held at "
+            f"a full LRUCache({capacity:,}) held {full / 1e6:.3f} MB; after "
+            f"{6 * capacity:,} to {10 * capacity:,} more calls of {what} it held at "
             f"least {lowest / 1e6:.3f} MB (+{growth / 1e6:.3f} MB; allowed for allocator noise: "
-            f"+{allowed / 1e6:.3f} MB; held after each {MEMORY_CAPACITY:,} calls: "
+            f"+{allowed / 1e6:.3f} MB; held after each {capacity:,} calls: "
             f"{', '.join(f'{r / 1e6:.3f}' for r in readings)} MB; only memory your own code "
             "allocated counts): memory stays proportional to capacity after any sequence of "
             "calls, so look for something that grows with every such call and is never "

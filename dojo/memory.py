@@ -64,35 +64,32 @@ class SolutionMemory:
     def held(self) -> int:
         """Bytes allocated by the solution's code since ``__enter__`` and still alive.
 
-        Same rule as ``self._filters`` (a frame in the folder, none in logging or
-        pytest), decided once per file name: ``Snapshot.filter_traces`` matches
-        every frame of every trace with fnmatch, about 0.3 s per reading.
+        The rule of ``self._filters`` (a frame in the folder, none in logging or
+        pytest), applied by hand: ``Snapshot.filter_traces`` matches every frame
+        of every trace with fnmatch, seconds per reading under pytest.
         """
         gc.collect()
         snapshot = tracemalloc.take_snapshot()
-        verdicts: dict[str, int] = {}  # file name -> 1 the solution's, -1 excluded, 0 neither
-        mine, excluded = f"{self.folder}{os.sep}", [f"{p}{os.sep}" for p in _NOT_THE_SOLUTIONS]
+        # The raw traces: (domain, size, ((filename, lineno), ...), ...). Nothing may be
+        # allocated per trace: tracemalloc is still on, and recording each allocation
+        # costs tens of microseconds under pytest's deep stacks. So the verdict is kept
+        # per traceback (tracemalloc shares one tuple between traces of one place), and
+        # sum() adds the sizes without making an int per step.
+        verdicts: dict[tuple, bool] = {}
 
-        def verdict(filename: str) -> int:
-            if filename not in verdicts:
-                if any(filename.startswith(p) for p in excluded):
-                    verdicts[filename] = -1
-                else:
-                    verdicts[filename] = 1 if filename.startswith(mine) else 0
-            return verdicts[filename]
+        def ours(traceback: tuple) -> bool:
+            found = verdicts.get(traceback)
+            if found is None:
+                found = verdicts[traceback] = self._ours(traceback)
+            return found
 
-        total = 0
-        # The raw traces: (domain, size, ((filename, lineno), ...), ...). Building a
-        # Traceback object per trace, or any object per trace, is slow here: tracemalloc
-        # is still on and records every allocation this loop makes.
-        for trace in snapshot.traces._traces:
-            ours = False
-            for filename, _ in trace[2]:
-                found = verdict(filename)
-                if found < 0:
-                    break
-                ours = ours or found > 0
-            else:
-                if ours:
-                    total += trace[1]
-        return total
+        return sum(trace[1] for trace in snapshot.traces._traces if ours(trace[2]))
+
+    def _ours(self, traceback: tuple) -> bool:
+        """A frame in the solution's folder, and none in logging or pytest."""
+        mine = f"{self.folder}{os.sep}"
+        excluded = tuple(f"{p}{os.sep}" for p in _NOT_THE_SOLUTIONS)
+        filenames = [filename for filename, _ in traceback]
+        return any(f.startswith(mine) for f in filenames) and not any(
+            f.startswith(excluded) for f in filenames
+        )

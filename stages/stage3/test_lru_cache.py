@@ -661,6 +661,11 @@ def test_snapshots_taken_at_any_point_restore_the_same_cache(solution, tmp_path)
     )
 
     class SnapshotMachine(Base):
+        def expect_only_the_snapshot(self, why):
+            found = [p.name for p in tmp_path.iterdir() if p != path]
+            if found:
+                self.fail(f"after {self.session.last}, the folder also holds {found}: {NO_TEMP} ({why}).")
+
         @rule()
         def from_bytes_of_to_bytes(self):
             data = self.session.to_bytes()
@@ -670,9 +675,62 @@ def test_snapshots_taken_at_any_point_restore_the_same_cache(solution, tmp_path)
         @rule()
         def save_then_load(self):
             self.session.save(path)
+            self.expect_only_the_snapshot("save returned")
             self.session.last = f"LRUCache.load({str(path)!r})"
             loaded = self.session.guarded(lambda: solution.load(path))
             self.session.replace(loaded, f"cache = LRUCache.load({str(path)!r})")
             self.expect(loaded.capacity, self.model.capacity, f"{LOAD} (cache.capacity)")
+
+        @rule()
+        def every_damaged_snapshot_is_refused(self):
+            s = self.session
+            data = s.to_bytes()
+            s.note("data = cache.to_bytes()")
+            cases = [("b''", b"", "b''"), (f"data[:{len(data) // 2}]", data[: len(data) // 2], f"data[:{len(data) // 2}]")]
+            for i, byte in enumerate(data):
+                code = f"data[:{i}] + bytes([{byte ^ 1:#04x}]) + data[{i + 1}:]"
+                cases.append((f"byte {i} changed from {byte:#04x} to {byte ^ 1:#04x}", data[:i] + bytes([byte ^ 1]) + data[i + 1:], code))
+            expect_all_refused(s, solution, cases, f"damaged snapshots of {len(data)} bytes")
+
+        @rule(key=st.sampled_from(KEY_DOMAIN), bad=st.sampled_from(["set", "object", "bytes"]))
+        def an_unsupported_value_is_refused(self, key, bad):
+            s = self.session
+            value = {"set": {1, 2}, "object": Opaque(), "bytes": b"x"}[bad]
+            s.save(path)
+            previous = path.read_bytes()
+            s.put(key, value)
+            self.model.put(key, value)
+            why = f"{UNSUPPORTED} (here {value!r}, a {bad})"
+            s.expect_raises(TypeError, why, s.to_bytes)
+            s.expect_raises(TypeError, why, lambda: s.save(path))
+            if path.read_bytes() != previous:
+                self.fail(f"the file at path changed although {s.last} raised: {UNTOUCHED}.")
+            self.expect_only_the_snapshot("save raised")
+            s.delete(key)
+            self.model.delete(key)
+
+        @rule()
+        def save_whose_fsync_fails(self):
+            s = self.session
+            s.save(path)
+            previous = path.read_bytes()
+            s.note("import os")
+            s.note(FAILS)
+            s.note("real_fsync, os.fsync = os.fsync, fails")
+            real = os.fsync
+            os.fsync = _fails
+            s.raw = True
+            try:
+                s.save(path)
+            except NotImplementedError:
+                raise
+            except Exception:  # noqa: BLE001 - the failure the test made
+                if path.read_bytes() != previous:
+                    self.fail(f"the file at path changed although {s.last} raised: {UNTOUCHED}.")
+            finally:
+                s.raw = False
+                os.fsync = real
+            s.note("os.fsync = real_fsync")
+            self.expect_only_the_snapshot("a save met a failing os.fsync")
 
     run_state_machine_as_test(SnapshotMachine, settings=settings(stateful_step_count=12))

@@ -213,6 +213,22 @@ def test_get_or_set_and_update_behave_like_the_model(solution):
             expected = self.model.update(key, increment, default)
             self.expect(self.session.update(key, increment, INCREMENT, default), expected, UPDATE)
 
+        @rule(key=st.integers(0, 5))
+        def get_or_set_whose_factory_raises(self, key):
+            s = self.session
+            if self.model.contains(key):  # present: factory() is not called
+                expected = self.model.get(key)
+                self.expect(s.get_or_set(key, fails, "fails"), expected, GET_OR_SET)
+                return
+            s.note("def fails(*args): raise FactoryFailed")
+            s.expect_raises(FactoryFailed, FACTORY_RAISES, lambda: s.get_or_set(key, fails, "fails"))
+
+        @rule(key=st.integers(0, 5), default=st.none() | st.integers(0, 3))
+        def update_whose_fn_raises(self, key, default):
+            s = self.session
+            s.note("def fails(*args): raise FactoryFailed")
+            s.expect_raises(FactoryFailed, UPDATE_RAISES, lambda: s.update(key, fails, "fails", default))
+
     run_state_machine_as_test(AtomicCallsMachine, settings=settings(stateful_step_count=20))
 
 

@@ -488,6 +488,30 @@ def machine(
         def contains(self, key: Any) -> None:
             self.expect(self.session.contains(key), self.model.contains(key), IN)
 
+        @rule(call=st.sampled_from(["put", "get", "peek", "delete", "in"]))
+        def unhashable_key(self, call: str) -> None:
+            # On an empty cache too: dict.pop(key, default) never hashes the key there.
+            s, key = self.session, ["a", "list"]
+            do = {
+                "put": lambda: s.put(key, 1),
+                "get": lambda: s.get(key),
+                "peek": lambda: s.peek(key),
+                "delete": lambda: s.delete(key),
+                "in": lambda: s.contains(key),
+            }[call]
+            s.expect_raises(TypeError, UNHASHABLE, do)
+
+        @rule(capacity=st.sampled_from([0, -1, True, False, 2.0, 2.5, "2", None]))
+        def bad_capacity(self, capacity: Any) -> None:
+            kind = ValueError if type(capacity) is int else TypeError
+            rule_ = (
+                "a capacity that is an int < 1 raises ValueError" if kind is ValueError
+                else "a capacity that is a bool or not an int raises TypeError"
+            )
+            self.session.last = f"LRUCache({capacity!r})"
+            self.session.note(f"LRUCache({capacity!r})  # expected: {kind.__name__}")
+            self.session.expect_raises(kind, rule_, lambda: cls(capacity))
+
         # Read-only observations are invariants, checked after every step and
         # shown in the repro only when they fail: the calls stay the ones that matter.
         @invariant()

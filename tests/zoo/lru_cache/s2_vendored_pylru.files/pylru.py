@@ -47,6 +47,8 @@ class lrucache(object):
             self.mtf(node)
             self.head = node
             return
+        if len(self.table) == self.listSize and self.listSize < self.maxSize:
+            self.addTailNode(1)
         node = self.head.prev
         if not node.empty:
             del self.table[node.key]
@@ -74,9 +76,8 @@ class lrucache(object):
     def size(self, size=None):
         if size is not None:
             assert size > 0
-            if size > self.listSize:
-                self.addTailNode(size - self.listSize)
-        return self.listSize
+            self.maxSize = size  # nodes are added as entries arrive, up to maxSize
+        return self.maxSize
 
     def addTailNode(self, n):
         for _ in range(n):

@@ -195,7 +195,7 @@ CALLS = {
 
 @pytest.mark.parametrize("name", CALLS)
 def test_each_call_on_its_own_takes_the_same_time_at_any_capacity(solution, name):
-    assert_each_call_scales(solution, CALLS, name, rounds=300)
+    assert_each_call_scales(solution, CALLS, name, rounds=200)
 
 
 # --------------------------------------------------------------------------- memory

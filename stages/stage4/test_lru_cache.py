@@ -269,7 +269,7 @@ CALLS = {
 
 @pytest.mark.parametrize("name", CALLS)
 def test_get_or_set_and_update_take_the_same_time_at_any_capacity(solution, name):
-    assert_each_call_scales(solution, CALLS, name, rounds=300)
+    assert_each_call_scales(solution, CALLS, name, rounds=200)
 
 
 MEMORY_CALLS = {

@@ -5,7 +5,7 @@ around it keeps: pytest's log capture stores every record a solution logs,
 and a plain ``tracemalloc.get_traced_memory()`` would blame those records on
 the solution. So only allocations made while the solution's own code was on
 the stack count, and allocations made inside ``logging`` or pytest (a record,
-a captured line) never do, whoever called them.
+a captured line) never do, even when the solution called them.
 
 Usage::
 
@@ -42,10 +42,6 @@ class SolutionMemory:
 
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder).resolve()
-        self._filters = [tracemalloc.Filter(True, f"{self.folder}{os.sep}*", all_frames=True)] + [
-            tracemalloc.Filter(False, f"{path}{os.sep}*", all_frames=True)
-            for path in _NOT_THE_SOLUTIONS
-        ]
         self._was_tracing = False
 
     def __enter__(self) -> SolutionMemory:
@@ -64,9 +60,10 @@ class SolutionMemory:
     def held(self) -> int:
         """Bytes allocated by the solution's code since ``__enter__`` and still alive.
 
-        The rule of ``self._filters`` (a frame in the folder, none in logging or
-        pytest), applied by hand: ``Snapshot.filter_traces`` matches every frame
-        of every trace with fnmatch, seconds per reading under pytest.
+        Counted by hand (see ``_ours``): ``Snapshot.filter_traces`` matches
+        every frame of every trace with fnmatch, seconds per reading under
+        pytest, and its all-frames exclusion would drop every allocation a
+        test's call made, since pytest's own frames are below every test.
         """
         gc.collect()
         snapshot = tracemalloc.take_snapshot()
@@ -86,10 +83,18 @@ class SolutionMemory:
         return sum(trace[1] for trace in snapshot.traces._traces if ours(trace[2]))
 
     def _ours(self, traceback: tuple) -> bool:
-        """A frame in the solution's folder, and none in logging or pytest."""
+        """The solution's allocation: its frame is met before any of logging's or pytest's.
+
+        The raw frames are the most recent first. Every call a test makes has
+        pytest's frames further down the stack, so only the frames above the
+        solution's own decide: a record that logging or pytest's capture made
+        on the solution's behalf is theirs, a node the solution made is its own.
+        """
         mine = f"{self.folder}{os.sep}"
         excluded = tuple(f"{p}{os.sep}" for p in _NOT_THE_SOLUTIONS)
-        filenames = [filename for filename, _ in traceback]
-        return any(f.startswith(mine) for f in filenames) and not any(
-            f.startswith(excluded) for f in filenames
-        )
+        for filename, _ in traceback:
+            if filename.startswith(excluded):
+                return False
+            if filename.startswith(mine):
+                return True
+        return False

@@ -584,7 +584,7 @@ def test_a_pickle_payload_raises_value_error_and_never_runs(solution, tmp_path, 
         cases.append((f"a YAML document that creates a folder ({tag})", yaml))
     ran = []
     for description, data in cases:
-        seen = code_it_ran(lambda: loads_as_value_error(solution, data))
+        seen = code_it_ran(lambda data=data: loads_as_value_error(solution, data))
         if seen or marker.exists() or os.environ.get("DOJO_PICKLE_RAN"):
             ran.append(f"{description} ({seen[0] if seen else 'it ran'})")
             if marker.exists():

@@ -525,7 +525,7 @@ def test_a_running_factory_does_not_block_calls_on_other_keys(solution, solution
     for i, got in enumerate(results):
         expected = (i, 1, i + 10, f"made-{i}", True)
         require(got == expected, (
-            lambda: f"while a factory() ran, cache.put('other-{i}', {i}), cache.get('other-{i}'), "
+            f"while a factory() ran, cache.put('other-{i}', {i}), cache.get('other-{i}'), "
             f"cache.peek('a'), cache.update('other-{i}', lambda v: v + 10), "
             f"cache.get_or_set('missing-{i}', lambda: 'made-{i}') and cache.delete('other-{i}') "
             f"returned {got!r}; expected {expected!r}: calls on other keys behave as usual"
@@ -559,7 +559,7 @@ def test_a_factory_may_call_the_cache_for_other_keys(solution):
         "factory() runs",
     )
     for call, (got, expected) in seen.items():
-        require(got == expected, lambda: f"inside the factory of cache.get_or_set('a', factory), {call} returned {got!r}; "
+        require(got == expected, f"inside the factory of cache.get_or_set('a', factory), {call} returned {got!r}; "
             f"expected {expected!r}: {REENTRANT}, and such calls behave as usual")
     keys = [k for k, _ in in_thread(cache.items, "cache.items()")]
     require(keys == ["d", "b", "a"], lambda: f"after cache.get_or_set('a', factory) whose factory called the cache, the keys in "

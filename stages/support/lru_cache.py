@@ -1100,9 +1100,41 @@ def assert_each_call_scales(cls: type, calls: dict[str, Callable[[Any, deque, An
         cache, order = filled(cls, capacity, budget, name)
         fresh = itertools.count(capacity)
 
+        def one_round() -> None:
+            call(cache, order, fresh)
+
+        return one_round
+
+    assert_rounds_scale(make_run, rounds, f"{name}, on a full cache")
+
+
+def assert_rounds_scale(make_round: Callable[[int], Callable[[], None]], rounds: int, what: str) -> None:
+    """``dojo.complexity.assert_scales`` of ``rounds`` rounds, stopped early when hopeless.
+
+    A round at ``LARGE`` that costs O(n) would run for minutes and end in a
+    bare timeout; so each timed run at ``LARGE`` checks its clock every few
+    rounds and fails at once with the complexity message when it has spent
+    far more than the fastest whole run at ``SMALL``.
+    """
+    fastest_small = [float("inf")]
+
+    def make_run(capacity: int) -> Callable[[], None]:
+        one_round = make_round(capacity)
+
         def run() -> None:
-            for _ in range(rounds):
-                call(cache, order, fresh)
+            start = time.perf_counter()
+            for done in range(1, rounds + 1):
+                one_round()
+                if capacity == LARGE and done % 4 == 0:
+                    spent = time.perf_counter() - start
+                    if spent > max(0.5, 100 * fastest_small[0]):
+                        raise AssertionError(
+                            f"{what}: {done} rounds took {spent:.2g} s at size {LARGE:,}, while "
+                            f"{rounds} rounds took {fastest_small[0]:.2g} s at size {SMALL:,} "
+                            f"(stopped early; expected within {FACTOR}x, as for {O1})"
+                        )
+            if capacity == SMALL:
+                fastest_small[0] = min(fastest_small[0], time.perf_counter() - start)
 
         return run
 
@@ -1111,7 +1143,7 @@ def assert_each_call_scales(cls: type, calls: dict[str, Callable[[Any, deque, An
         # size goes unpreempted, and a dict's occasional resize misses most runs.
         assert_scales(
             make_run, small=SMALL, large=LARGE, factor=FACTOR, rounds=rounds, repeat=15,
-            what=f"{name}, on a full cache", expected=O1,
+            what=what, expected=O1,
         )
     except AssertionError as failure:  # the message alone, never the assert's own line
         raise AssertionError(str(failure).split("\nassert")[0]) from None

@@ -43,8 +43,14 @@ class SolutionMemory:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder).resolve()
         self._was_tracing = False
+        self._logging_was = logging.NOTSET
 
     def __enter__(self) -> SolutionMemory:
+        # Log records are never the solution's memory, and making them while
+        # tracemalloc records every allocation costs seconds per thousand calls
+        # (a cache that logs each eviction would time out): no records at all.
+        self._logging_was = logging.root.manager.disable
+        logging.disable(logging.CRITICAL)
         gc.collect()
         gc.freeze()  # the test run's own objects: later collections skip them (faster)
         self._was_tracing = tracemalloc.is_tracing()
@@ -55,6 +61,7 @@ class SolutionMemory:
     def __exit__(self, *exc_info: object) -> None:
         if not self._was_tracing:
             tracemalloc.stop()
+        logging.disable(self._logging_was)
         gc.unfreeze()
 
     def held(self) -> int:

@@ -27,6 +27,9 @@ from tests.support import REPO, StageRun, run_stages
 
 KATA = "lru_cache"
 STAGES = 4
+# The tests below wait for whole staged runs that share the machine's cores; each
+# run has its own time limit, so this only lifts pytest's 60 s per test.
+WAIT = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,7 @@ def runs(tmp_path_factory) -> dict[str, StageRun]:
         return {name: future.result() for name, future in futures.items()}
 
 
+@WAIT
 @pytest.mark.parametrize("n", range(1, STAGES))
 def test_each_reference_passes_its_stages_and_fails_the_next(runs, n):
     run = runs[f"reference/stage{n}"]
@@ -62,11 +66,13 @@ def test_each_reference_passes_its_stages_and_fails_the_next(runs, n):
     )
 
 
+@WAIT
 def test_the_stage1_reference_fails_stage2_for_its_ordered_dict(runs):
     failures = runs["reference/stage1"].stages(KATA)[2]["failures"]
     assert any("collections.OrderedDict" in f["message"] for f in failures), failures
 
 
+@WAIT
 def test_the_reference_option_passes_every_stage(runs):
     run = runs["reference"]
     statuses = {stage: run.status(KATA, stage) for stage in range(1, STAGES + 1)}
@@ -74,6 +80,7 @@ def test_the_reference_option_passes_every_stage(runs):
     assert run.returncode == 0, run.explain()
 
 
+@WAIT
 def test_the_stub_fails_stage1_readably_and_locks_the_rest(runs):
     run = runs["stub"]
     stage1 = run.stages(KATA)[1]

@@ -12,6 +12,13 @@ every run must catch it again. (The whole stage, as a learner runs it: which
 of its thread tests trips first varies from run to run; that some test does
 must not.)
 
+Two more proofs. Each correct solution of another design
+(``tests/zoo/lru_cache/ok_<design>.py``: logging on eviction, named tuples)
+passes every stage. And the model-based test of each stage, run alone, in
+the learner's profile and in the grader's, catches every behavioural entry
+of its stage; ``NOT_BEHAVIOURAL`` names the entries no sequence of calls on
+one thread can show, with the reason.
+
 The entries' runs are independent processes, so they are started together
 (one per core, plus one) when the module's first test asks for its result.
 """

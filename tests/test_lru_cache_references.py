@@ -27,6 +27,9 @@ from tests.support import REPO, StageRun, run_stages
 
 KATA = "lru_cache"
 STAGES = 4
+# The tests below wait for whole staged runs that share the machine's cores; each
+# run has its own time limit, so this only lifts pytest's 60 s per test.
+WAIT = pytest.mark.timeout(1200)
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +51,7 @@ def runs(tmp_path_factory) -> dict[str, StageRun]:
         return {name: future.result() for name, future in futures.items()}
 
 
+@WAIT
 @pytest.mark.parametrize("n", range(1, STAGES))
 def test_each_reference_passes_its_stages_and_fails_the_next(runs, n):
     run = runs[f"reference/stage{n}"]
@@ -62,11 +66,13 @@ def test_each_reference_passes_its_stages_and_fails_the_next(runs, n):
     )
 
 
+@WAIT
 def test_the_stage1_reference_fails_stage2_for_its_ordered_dict(runs):
     failures = runs["reference/stage1"].stages(KATA)[2]["failures"]
     assert any("collections.OrderedDict" in f["message"] for f in failures), failures
 
 
+@WAIT
 def test_the_reference_option_passes_every_stage(runs):
     run = runs["reference"]
     statuses = {stage: run.status(KATA, stage) for stage in range(1, STAGES + 1)}
@@ -74,6 +80,7 @@ def test_the_reference_option_passes_every_stage(runs):
     assert run.returncode == 0, run.explain()
 
 
+@WAIT
 def test_the_stub_fails_stage1_readably_and_locks_the_rest(runs):
     run = runs["stub"]
     stage1 = run.stages(KATA)[1]
@@ -112,6 +119,9 @@ FORBIDDEN = {
     "import pylru": "pylru",
     "def f():\n    import sortedcontainers": "sortedcontainers",
     "x = __import__('cachetools')": "cachetools",
+    "from .pylru import lrucache": "pylru",
+    "from . import cachetools": "cachetools",
+    "from .vendor.pylru import lrucache": "pylru",
 }
 ALLOWED = [
     "import collections.abc\nfrom collections import deque, defaultdict\nx = collections.abc.Mapping",
@@ -143,3 +153,39 @@ def test_the_code_running_scan_finds_pickle_marshal_and_eval(tmp_path):
     (tmp_path / "d.py").write_text(textwrap.dedent("import json, hashlib, struct\n"))
     findings, _ = scan(tmp_path, CODE_RUNNING_MODULES, CODE_RUNNING_NAMES)
     assert [f.path.name for f in findings] == ["a.py", "b.py", "c.py"], findings
+
+
+def test_a_library_copied_into_the_folder_is_found_by_its_file_name(tmp_path):
+    (tmp_path / "lru_cache.py").write_text("from .helpers import make\n")
+    (tmp_path / "pylru.py").write_text("class lrucache: pass\n")
+    findings, _ = scan(tmp_path, READY_MADE_MODULES, READY_MADE_NAMES)
+    assert [f.path.name for f in findings] == ["pylru.py"], findings
+
+
+CODE_RUNNING = {
+    "import yaml\nx = yaml.load(data, Loader=yaml.Loader)": "yaml.Loader",
+    "import yaml\nx = yaml.load(data, yaml.FullLoader)": "yaml.FullLoader",
+    "import yaml\nx = yaml.unsafe_load(data)": "yaml.unsafe_load",
+    "import yaml\nx = yaml.load(data)": "yaml.load()",
+    "import builtins\nx = getattr(builtins, tag)(body)": "getattr(builtins",
+    "from pydoc import locate\nx = locate(name)": "pydoc.locate",
+}
+SAFE_LOADING = [
+    "import yaml\nx = yaml.safe_load(data)",
+    "import yaml\nx = yaml.load(data, Loader=yaml.SafeLoader)",
+    "import json, ast\nx = json.loads(data)\ny = ast.literal_eval(text)",
+    "import builtins\nx = getattr(builtins, 'int')",
+]
+
+
+@pytest.mark.parametrize("source", CODE_RUNNING, ids=range(len(CODE_RUNNING)))
+def test_the_code_running_scan_finds_object_building_loaders(tmp_path, source):
+    (tmp_path / "lru_cache.py").write_text(source + "\n")
+    findings, _ = scan(tmp_path, CODE_RUNNING_MODULES, CODE_RUNNING_NAMES)
+    assert findings and CODE_RUNNING[source] in str(findings[0]), (source, findings)
+
+
+@pytest.mark.parametrize("source", SAFE_LOADING, ids=range(len(SAFE_LOADING)))
+def test_the_code_running_scan_allows_plain_data_loaders(tmp_path, source):
+    (tmp_path / "lru_cache.py").write_text(source + "\n")
+    assert scan(tmp_path, CODE_RUNNING_MODULES, CODE_RUNNING_NAMES) == ([], [])

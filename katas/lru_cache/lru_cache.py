@@ -69,7 +69,8 @@ class LRUCache:
     def items(self):
         """Return a new ``list`` of ``(key, value)`` tuples, least recently used first.
 
-        The first pair is the next to be evicted. Never changes recency.
+        The first pair is the next to be evicted. Never changes recency. A
+        ``tuple`` subclass (a named tuple) is fine for the pairs.
         """
         # TODO: return a fresh list each call: changing it must not change the cache.
         raise NotImplementedError("lru_cache: implement items()")

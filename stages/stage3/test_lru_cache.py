@@ -20,13 +20,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
 from stages.support.lru_cache import (
+    CODE_RUNNING_AT_RUN_TIME,
     CODE_RUNNING_MODULES,
     CODE_RUNNING_NAMES,
     EVICT,
     KEYS,
     VALUES,
+    code_it_ran,
+    found_at_run_time,
     machine,
     new,
+    require,
     same,
     scan,
     short,
@@ -42,7 +46,10 @@ UNTOUCHED = "when save raises, any existing file at path is left untouched"
 ATOMIC = "save is atomic: afterwards path holds either the previous file, untouched, or the complete new snapshot"
 NO_TEMP = "no temporary file is left in the folder, whether save succeeded or raised"
 DAMAGED = "the loader never silently returns data that differs from what was saved: {what} raises ValueError"
-NO_CODE = "loading never runs code from the data: no pickle, marshal, eval or the like"
+NO_CODE = (
+    "loading never runs code from the data: no pickle, marshal, eval, exec, shelve, dill, "
+    "jsonpickle, cloudpickle, yaml with a loader that builds arbitrary objects, or the like"
+)
 
 SNAPSHOT = "cache.snapshot"
 
@@ -96,7 +103,10 @@ def loads_as_value_error(solution, data):
     except Exception as exc:  # noqa: BLE001 - reported as the wrong exception
         return f"raised {type(exc).__name__}: {exc}"
     try:
-        return f"returned a cache holding {short(restored.items(), 160)}"
+        return (
+            f"returned a cache of capacity {short(restored.capacity)} holding "
+            f"{short(restored.items(), 160)}"
+        )
     except Exception:  # noqa: BLE001
         return f"returned {short(restored, 160)}"
 
@@ -301,6 +311,99 @@ def test_save_that_fails_leaves_no_temporary_file(solution, tmp_path):
     expect_folder(s, target, [], f"{UNTOUCHED}; here it is a folder")
 
 
+FAILS = "def fails(*args, **kwargs):\n        raise OSError(5, 'Input/output error (made to fail by the test)')"
+
+
+def _fails(*args, **kwargs):
+    raise OSError(5, "Input/output error (made to fail by the test)")
+
+
+def big_cache(solution, tmp_path):
+    """A saved small snapshot at path, and a cache whose snapshot is hundreds of KB."""
+    s = new(solution, 2, ("a", 1))
+    path = tmp_path / SNAPSHOT
+    s.save(path)
+    previous = path.read_bytes()
+    rng = random.Random(7)
+    s.note("import random; rng = random.Random(7)")
+    for key in ("b", "c"):
+        s.put(key, rng.randbytes(150_000).hex())  # noise: no compression makes it small
+    s.log.lines[-2:] = [f"cache.put({k!r}, rng.randbytes(150_000).hex())" for k in ("b", "c")]
+    return s, path, previous
+
+
+def expect_old_file_or_new_snapshot(s, solution, tmp_path, path, previous, raised, why):
+    """After a save that met a failure: the old file and nothing else, or the new snapshot."""
+    if raised:
+        expect_folder(s, tmp_path, [SNAPSHOT], f"{NO_TEMP} (save raised: {why})")
+        if path.read_bytes() != previous:
+            s.fail(f"after {s.last} raised ({why}), the file at path changed: {UNTOUCHED}; {ATOMIC}.")
+        return
+    expect_folder(s, tmp_path, [SNAPSHOT], NO_TEMP)
+    expected = s.cache.items()
+    s.last = f"LRUCache.load({str(path)!r})"
+    loaded = s.guarded(lambda: solution.load(path))
+    if not same(loaded.items(), expected):
+        s.fail(f"{s.last} returned a cache holding {short(loaded.items())}: save returned, so {ATOMIC}.")
+
+
+def test_save_whose_write_fails_half_way_leaves_the_old_file_and_no_temporary_file(solution, tmp_path):
+    resource = pytest.importorskip("resource", reason="a file-size limit needs POSIX (resource)")
+    import signal
+
+    s, path, previous = big_cache(solution, tmp_path)
+    limit = len(previous) + 16_384  # the old file fits; the new snapshot does not
+    soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+    s.note("import resource, signal")
+    s.note("signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit raises OSError")
+    s.note(f"resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {hard}))  # files stop at {limit:,} bytes")
+    handler = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, hard))
+    s.raw = True
+    try:
+        s.save(path)
+    except NotImplementedError:
+        raise
+    except Exception:  # noqa: BLE001 - any error will do: the disk refused the bytes
+        raised = True
+    else:
+        raised = False
+    finally:
+        s.raw = False
+        resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+        signal.signal(signal.SIGXFSZ, handler)
+    if not raised:
+        s.fail(
+            f"{s.last} returned, although no file over {limit:,} bytes could be written and the "
+            f"snapshot is {len(s.cache.to_bytes()):,} bytes: a failed write must raise."
+        )
+    expect_old_file_or_new_snapshot(s, solution, tmp_path, path, previous, raised, "the write failed half-way")
+
+
+@pytest.mark.parametrize("step", ["os.fsync", "os.replace and os.rename"])
+def test_save_that_fails_at_any_later_step_leaves_the_old_file_and_no_temporary_file(solution, tmp_path, monkeypatch, step):
+    s, path, previous = big_cache(solution, tmp_path)
+    s.note("import os")
+    s.note(FAILS)
+    names = ["fsync"] if step == "os.fsync" else ["replace", "rename"]
+    for name in names:
+        monkeypatch.setattr(os, name, _fails)
+        s.note(f"os.{name} = fails")
+    s.raw = True
+    try:
+        s.save(path)
+    except NotImplementedError:
+        raise
+    except Exception:  # noqa: BLE001 - the failure the test made
+        raised = True
+    else:
+        raised = False
+    finally:
+        s.raw = False
+        monkeypatch.undo()
+    expect_old_file_or_new_snapshot(s, solution, tmp_path, path, previous, raised, f"{step} failed")
+
+
 # --------------------------------------------------------------------------- unsupported types
 
 
@@ -368,11 +471,18 @@ def test_an_unsupported_value_makes_to_bytes_and_save_raise_type_error(solution,
 
 
 def expect_all_refused(s, solution, cases, what):
-    """``cases``: (description, data). Fail listing every one that did not raise ValueError."""
+    """``cases``: (description, data[, code]). Fail listing every one that did not raise ValueError.
+
+    ``code`` is the expression that makes the data from the session's
+    ``data``; the repro of the first case that loaded ends with it, so it runs.
+    """
     wrong = []
-    for description, data in cases:
+    for description, data, *code in cases:
         outcome = loads_as_value_error(solution, data)
         if outcome is not None:
+            if not wrong:
+                s.note(f"data = {code[0] if code else short(data, 10_000)}  # {description}")
+                s.note("LRUCache.from_bytes(data)  # expected: ValueError")
             wrong.append(f"{description}: {outcome}")
     if wrong:
         examples = "\n".join(f"  {line}" for line in wrong[:8])
@@ -391,7 +501,8 @@ def test_every_single_changed_byte_raises_value_error(solution):
     for i, byte in enumerate(data):
         for flip in (0x01, 0x80, 0xFF):
             changed = data[:i] + bytes([byte ^ flip]) + data[i + 1:]
-            cases.append((f"byte {i} changed from {byte:#04x} to {byte ^ flip:#04x}", changed))
+            code = f"data[:{i}] + bytes([{byte ^ flip:#04x}]) + data[{i + 1}:]"
+            cases.append((f"byte {i} changed from {byte:#04x} to {byte ^ flip:#04x}", changed, code))
     expect_all_refused(s, solution, cases, f"snapshots of {len(data)} bytes with one byte changed")
 
 
@@ -399,13 +510,13 @@ def test_every_truncation_raises_value_error(solution):
     s = sample_cache(solution)
     data = s.to_bytes()
     s.note("data = cache.to_bytes()")
-    cases = [(f"data[:{n}]", data[:n]) for n in range(len(data))]
+    cases = [(f"data[:{n}]", data[:n], f"data[:{n}]") for n in range(len(data))]
     expect_all_refused(s, solution, cases, "truncated snapshots (every shorter length)")
 
 
 def test_empty_input_raises_value_error(solution):
     s = new(solution, 2, ("a", 1))
-    expect_all_refused(s, solution, [("b''", b"")], "empty inputs")
+    expect_all_refused(s, solution, [("b''", b"", "b''")], "empty inputs")
 
 
 def test_random_bytes_raise_value_error(solution):
@@ -420,7 +531,10 @@ def test_random_bytes_raise_value_error(solution):
     for keep in (4, 8, 16, 32, len(data) // 2):  # a real snapshot's first bytes, then noise
         for _ in range(10):
             noise = rng.randbytes(max(1, len(data) - keep))
-            cases.append((f"data[:{keep}] then {len(noise)} random bytes", data[:keep] + noise))
+            cases.append((
+                f"data[:{keep}] then {len(noise)} random bytes", data[:keep] + noise,
+                f"data[:{keep}] + {noise!r}",
+            ))
     expect_all_refused(s, solution, cases, "inputs of random bytes")
 
 
@@ -465,11 +579,14 @@ def test_a_pickle_payload_raises_value_error_and_never_runs(solution, tmp_path, 
         cases.append(("pickle.dumps(cache)", pickle.dumps(s.cache)))
     except Exception:  # noqa: BLE001 - a cache holding a lock cannot be pickled; fine
         pass
+    for tag in ("!!python/object/apply:os.mkdir", "!!python/object/new:os.mkdir"):
+        yaml = f"{tag} [{str(marker)!r}]\n".encode()
+        cases.append((f"a YAML document that creates a folder ({tag})", yaml))
     ran = []
     for description, data in cases:
-        loads_as_value_error(solution, data)
-        if marker.exists() or os.environ.get("DOJO_PICKLE_RAN"):
-            ran.append(description)
+        seen = code_it_ran(lambda data=data: loads_as_value_error(solution, data))
+        if seen or marker.exists() or os.environ.get("DOJO_PICKLE_RAN"):
+            ran.append(f"{description} ({seen[0] if seen else 'it ran'})")
             if marker.exists():
                 marker.rmdir()
             os.environ.pop("DOJO_PICKLE_RAN", None)
@@ -479,7 +596,7 @@ def test_a_pickle_payload_raises_value_error_and_never_runs(solution, tmp_path, 
             f"{NO_CODE}. A pickle can run any code when loaded; use a format of plain data "
             "(JSON, or your own) and check it."
         )
-    expect_all_refused(s, solution, cases, "pickle and marshal payloads")
+    expect_all_refused(s, solution, cases, "pickle, marshal and YAML payloads")
 
 
 def test_load_of_a_damaged_file_raises_value_error(solution, tmp_path):
@@ -501,12 +618,29 @@ def test_load_of_a_damaged_file_raises_value_error(solution, tmp_path):
 
 def test_loading_uses_no_pickle_marshal_or_eval(solution_dir):
     findings, unreadable = scan(solution_dir, CODE_RUNNING_MODULES, CODE_RUNNING_NAMES)
-    assert not unreadable, f"could not read {unreadable[0]}"
+    require(not unreadable, lambda: f"could not read {unreadable[0] if unreadable else ''}")
     if findings:
         found = "\n".join(f"  {finding}" for finding in findings[:10])
         raise AssertionError(
             f"{findings[0]}: {NO_CODE}; such a loader runs whatever code the data holds. Use a "
             f"format of plain data (JSON, or your own) and check it.\n\nFound:\n{found}"
+        )
+
+
+def test_loading_reaches_no_pickle_marshal_or_eval_at_run_time_either(solution, solution_dir):
+    # However the loader was reached (a name built at run time, a vendored copy):
+    # what the solution's modules, a cache and a restored cache hold.
+    s = sample_cache(solution)
+    restored = solution.from_bytes(s.to_bytes())
+    found = found_at_run_time(
+        solution_dir, [s.cache, restored], CODE_RUNNING_MODULES, CODE_RUNNING_AT_RUN_TIME
+    )
+    if found:
+        listing = "\n".join(f"  {what}" for what in found[:10])
+        raise AssertionError(
+            f"the solution's modules or its cache hold {found[0]}: {NO_CODE}; such a loader runs "
+            f"whatever code the data holds. Use a format of plain data (JSON, or your own) and "
+            f"check it.\n\nFound:\n{listing}"
         )
 
 
@@ -527,6 +661,11 @@ def test_snapshots_taken_at_any_point_restore_the_same_cache(solution, tmp_path)
     )
 
     class SnapshotMachine(Base):
+        def expect_only_the_snapshot(self, why):
+            found = [p.name for p in tmp_path.iterdir() if p != path]
+            if found:
+                self.fail(f"after {self.session.last}, the folder also holds {found}: {NO_TEMP} ({why}).")
+
         @rule()
         def from_bytes_of_to_bytes(self):
             data = self.session.to_bytes()
@@ -536,9 +675,62 @@ def test_snapshots_taken_at_any_point_restore_the_same_cache(solution, tmp_path)
         @rule()
         def save_then_load(self):
             self.session.save(path)
+            self.expect_only_the_snapshot("save returned")
             self.session.last = f"LRUCache.load({str(path)!r})"
             loaded = self.session.guarded(lambda: solution.load(path))
             self.session.replace(loaded, f"cache = LRUCache.load({str(path)!r})")
             self.expect(loaded.capacity, self.model.capacity, f"{LOAD} (cache.capacity)")
+
+        @rule()
+        def every_damaged_snapshot_is_refused(self):
+            s = self.session
+            data = s.to_bytes()
+            s.note("data = cache.to_bytes()")
+            cases = [("b''", b"", "b''"), (f"data[:{len(data) // 2}]", data[: len(data) // 2], f"data[:{len(data) // 2}]")]
+            for i, byte in enumerate(data):
+                code = f"data[:{i}] + bytes([{byte ^ 1:#04x}]) + data[{i + 1}:]"
+                cases.append((f"byte {i} changed from {byte:#04x} to {byte ^ 1:#04x}", data[:i] + bytes([byte ^ 1]) + data[i + 1:], code))
+            expect_all_refused(s, solution, cases, f"damaged snapshots of {len(data)} bytes")
+
+        @rule(key=st.sampled_from(KEY_DOMAIN), bad=st.sampled_from(["set", "object", "bytes"]))
+        def an_unsupported_value_is_refused(self, key, bad):
+            s = self.session
+            value = {"set": {1, 2}, "object": Opaque(), "bytes": b"x"}[bad]
+            s.save(path)
+            previous = path.read_bytes()
+            s.put(key, value)
+            self.model.put(key, value)
+            why = f"{UNSUPPORTED} (here {value!r}, a {bad})"
+            s.expect_raises(TypeError, why, s.to_bytes)
+            s.expect_raises(TypeError, why, lambda: s.save(path))
+            if path.read_bytes() != previous:
+                self.fail(f"the file at path changed although {s.last} raised: {UNTOUCHED}.")
+            self.expect_only_the_snapshot("save raised")
+            s.delete(key)
+            self.model.delete(key)
+
+        @rule()
+        def save_whose_fsync_fails(self):
+            s = self.session
+            s.save(path)
+            previous = path.read_bytes()
+            s.note("import os")
+            s.note(FAILS)
+            s.note("real_fsync, os.fsync = os.fsync, fails")
+            real = os.fsync
+            os.fsync = _fails
+            s.raw = True
+            try:
+                s.save(path)
+            except NotImplementedError:
+                raise
+            except Exception:  # noqa: BLE001 - the failure the test made
+                if path.read_bytes() != previous:
+                    self.fail(f"the file at path changed although {s.last} raised: {UNTOUCHED}.")
+            finally:
+                s.raw = False
+                os.fsync = real
+            s.note("os.fsync = real_fsync")
+            self.expect_only_the_snapshot("a save met a failing os.fsync")
 
     run_state_machine_as_test(SnapshotMachine, settings=settings(stateful_step_count=12))

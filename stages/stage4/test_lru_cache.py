@@ -24,9 +24,12 @@ from stages.support.lru_cache import (
     DEADLOCK_HINT,
     EVICT,
     UPDATE_NO_EVICT,
+    assert_each_call_scales,
+    assert_memory_bounded,
     check_consistent,
     machine,
     new,
+    require,
     run_together,
 )
 
@@ -55,8 +58,8 @@ RETRY = (
 )
 NOT_BLOCKING = (
     "a running factory() does not block calls on other keys: while one factory is waiting on an "
-    "event, get/put/delete of other keys from other threads complete (run factory() without "
-    "holding the cache's lock)"
+    "event, every call on other keys from other threads completes, get_or_set of another "
+    "missing key included (run factory() holding no lock that other keys' calls or factories need)"
 )
 REENTRANT = "a factory may itself call the cache (for other keys) without deadlock"
 SNAPSHOTS = "to_bytes/save taken while other threads write give a snapshot that loads and satisfies the invariants"
@@ -210,7 +213,76 @@ def test_get_or_set_and_update_behave_like_the_model(solution):
             expected = self.model.update(key, increment, default)
             self.expect(self.session.update(key, increment, INCREMENT, default), expected, UPDATE)
 
+        @rule(key=st.integers(0, 5))
+        def get_or_set_whose_factory_raises(self, key):
+            s = self.session
+            if self.model.contains(key):  # present: factory() is not called
+                expected = self.model.get(key)
+                self.expect(s.get_or_set(key, fails, "fails"), expected, GET_OR_SET)
+                return
+            s.note("def fails(*args): raise FactoryFailed")
+            s.expect_raises(FactoryFailed, FACTORY_RAISES, lambda: s.get_or_set(key, fails, "fails"))
+
+        @rule(key=st.integers(0, 5), default=st.none() | st.integers(0, 3))
+        def update_whose_fn_raises(self, key, default):
+            s = self.session
+            s.note("def fails(*args): raise FactoryFailed")
+            s.expect_raises(FactoryFailed, UPDATE_RAISES, lambda: s.update(key, fails, "fails", default))
+
     run_state_machine_as_test(AtomicCallsMachine, settings=settings(stateful_step_count=20))
+
+
+# --------------------------------------------------------------------------- cost, one thread
+
+
+def _update_lru(cache, order, fresh):
+    cache.update(order[0], increment)
+    order.rotate(-1)
+
+
+def _update_new(cache, order, fresh):
+    key = next(fresh)
+    cache.update(key, increment, 0)  # full: evicts the least recently used
+    order.popleft()
+    order.append(key)
+
+
+def _get_or_set_lru(cache, order, fresh):
+    cache.get_or_set(order[0], int)
+    order.rotate(-1)
+
+
+def _get_or_set_new(cache, order, fresh):
+    key = next(fresh)
+    cache.get_or_set(key, int)  # full: evicts the least recently used
+    order.popleft()
+    order.append(key)
+
+
+CALLS = {
+    "update(key, fn) of the least recently used key": _update_lru,
+    "update(key, fn, default) of a new key, evicting": _update_new,
+    "get_or_set(key, factory) of the least recently used key": _get_or_set_lru,
+    "get_or_set(key, factory) of a new key, evicting": _get_or_set_new,
+}
+
+
+@pytest.mark.parametrize("name", CALLS)
+def test_get_or_set_and_update_take_the_same_time_at_any_capacity(solution, name):
+    assert_each_call_scales(solution, CALLS, name, rounds=200)
+
+
+MEMORY_CALLS = {
+    "get_or_set(key, factory) of new keys": lambda cache, i: cache.get_or_set(f"new-{i}", int),
+    "update(key, fn, default) of new keys": lambda cache, i: cache.update(f"new-{i}", increment, 0),
+}
+
+
+@pytest.mark.parametrize("what", MEMORY_CALLS)
+def test_memory_stays_proportional_to_capacity_under_get_or_set_and_update(solution, solution_dir, what):
+    # A record per key (a lock, an event, a flight) that is never removed grows here.
+    # A smaller cache than stage 2's: each get_or_set makes more objects to trace.
+    assert_memory_bounded(solution, solution_dir, what, MEMORY_CALLS[what], capacity=300)
 
 
 # --------------------------------------------------------------------------- many threads
@@ -287,7 +359,7 @@ def test_many_threads_at_once_keep_the_cache_consistent(solution, solution_dir, 
     pairs = in_thread(cache.items, "cache.items() after the threads finished")
     if size != len(pairs):
         problems.append(f"after every thread finished: len(cache) is {size} but items() holds {len(pairs)} entries")
-    assert not problems, f"{problems[0]}: {INVARIANTS}.\n\nAll problems:\n" + "\n".join(f"  {p}" for p in problems[:10])
+    require(not problems, lambda: f"{problems[0]}: {INVARIANTS}.\n\nAll problems:\n" + "\n".join(f"  {p}" for p in problems[:10]))
 
 
 def test_concurrent_updates_never_lose_one(solution, solution_dir):
@@ -305,11 +377,9 @@ def test_concurrent_updates_never_lose_one(solution, solution_dir):
         solution_dir=solution_dir,
     )
     final = in_thread(lambda: cache.peek("counter"), "cache.peek('counter')")
-    assert final == threads * times, (
-        f"after {threads} threads each called cache.update('counter', lambda v: v + 1, 0) {times} "
+    require(final == threads * times, lambda: f"after {threads} threads each called cache.update('counter', lambda v: v + 1, 0) {times} "
         f"times, cache.peek('counter') returned {final!r}; expected {threads * times}: "
-        f"{NO_LOST_UPDATE}. Read, apply fn and store under one lock."
-    )
+        f"{NO_LOST_UPDATE}. Read, apply fn and store under one lock.")
 
 
 def released_when_all_arrived(arrived, calls, callers, release):
@@ -352,15 +422,11 @@ def test_concurrent_get_or_set_calls_the_factory_once(solution, solution_dir):
         )
     finally:
         release.set()
-    assert len(calls) == 1, (
-        f"{callers} threads called cache.get_or_set('key', factory) at once and factory() ran "
-        f"{len(calls)} times; expected once: {SINGLE_FLIGHT}."
-    )
+    require(len(calls) == 1, lambda: f"{callers} threads called cache.get_or_set('key', factory) at once and factory() ran "
+        f"{len(calls)} times; expected once: {SINGLE_FLIGHT}.")
     wrong = [r for r in results[:callers] if r != "the one value"]
-    assert not wrong, (
-        f"a thread's cache.get_or_set('key', factory) returned {wrong[0]!r}; expected 'the one "
-        f"value', what the one factory() call returned: {SINGLE_FLIGHT}."
-    )
+    require(not wrong, lambda: f"a thread's cache.get_or_set('key', factory) returned {wrong[0]!r}; expected 'the one "
+        f"value', what the one factory() call returned: {SINGLE_FLIGHT}.")
 
 
 def test_when_the_factory_raises_a_waiting_caller_runs_it_next(solution, solution_dir):
@@ -398,28 +464,18 @@ def test_when_the_factory_raises_a_waiting_caller_runs_it_next(solution, solutio
         f"{callers} threads called cache.get_or_set('key', factory) at once; the first "
         "factory() call raised FactoryFailed"
     )
-    assert len(raised) == 1, (
-        f"{scenario}, and {len(raised)} callers saw the exception; expected exactly one, the "
-        f"caller that ran it: {RETRY}."
-    )
-    assert raised[0][2] == calls[0], (
-        f"{scenario}, and a caller that did not run it saw the exception; expected the caller "
-        f"that ran it: {RETRY}."
-    )
-    assert len(calls) == 2, (
-        f"{scenario}; factory() then ran {len(calls) - 1} more times; expected once more, by one "
-        f"of the waiting callers: {RETRY}, and {SINGLE_FLIGHT}."
-    )
+    require(len(raised) == 1, lambda: f"{scenario}, and {len(raised)} callers saw the exception; expected exactly one, the "
+        f"caller that ran it: {RETRY}.")
+    require(raised[0][2] == calls[0], lambda: f"{scenario}, and a caller that did not run it saw the exception; expected the caller "
+        f"that ran it: {RETRY}.")
+    require(len(calls) == 2, lambda: f"{scenario}; factory() then ran {len(calls) - 1} more times; expected once more, by one "
+        f"of the waiting callers: {RETRY}, and {SINGLE_FLIGHT}.")
     wrong = [r[1] for r in outcomes if r[0] == "returned" and r[1] != "made by the second call"]
-    assert not wrong, (
-        f"{scenario}; a waiting caller returned {wrong[0]!r}; expected 'made by the second "
-        f"call', what the next factory() call returned: {RETRY}."
-    )
+    require(not wrong, lambda: f"{scenario}; a waiting caller returned {wrong[0]!r}; expected 'made by the second "
+        f"call', what the next factory() call returned: {RETRY}.")
     stored = in_thread(lambda: cache.peek("key"), "cache.peek('key')")
-    assert stored == "made by the second call", (
-        f"{scenario}; afterwards cache.peek('key') returned {stored!r}; expected 'made by the "
-        f"second call': {RETRY}."
-    )
+    require(stored == "made by the second call", lambda: f"{scenario}; afterwards cache.peek('key') returned {stored!r}; expected 'made by the "
+        f"second call': {RETRY}.")
 
 
 def test_a_running_factory_does_not_block_calls_on_other_keys(solution, solution_dir):
@@ -434,43 +490,49 @@ def test_a_running_factory_does_not_block_calls_on_other_keys(solution, solution
 
     slow, box = start_daemon(lambda: cache.get_or_set("slow", factory), "dojo-slow-factory")
     try:
-        assert started.wait(5), (
-            "cache.get_or_set('slow', factory) did not call factory() within 5 s: "
+        require(started.wait(5), (
+            lambda: "cache.get_or_set('slow', factory) did not call factory() within 5 s: "
             f"{GET_OR_SET}"
-        )
+        ))
 
         def other(i):
             cache.put(f"other-{i}", i)
             got = cache.get(f"other-{i}")
-            cache.get("a")
+            peeked = cache.peek("a")
+            updated = cache.update(f"other-{i}", lambda v: v + 10)
+            made = cache.get_or_set(f"missing-{i}", lambda: f"made-{i}")  # its factory runs now too
             deleted = cache.delete(f"other-{i}")
-            return got, deleted
+            return got, peeked, updated, made, deleted
 
         results = run_together(
             [functools.partial(other, i) for i in range(3)],
             what=(
-                "3 threads calling put/get/delete of other keys while another thread's "
-                f"cache.get_or_set('slow', factory) waits inside factory(): {NOT_BLOCKING}"
+                "3 threads calling put/get/peek/update/get_or_set/delete of other keys while "
+                "another thread's cache.get_or_set('slow', factory) waits inside factory(): "
+                f"{NOT_BLOCKING}"
             ),
             timeout=5,
             solution_dir=solution_dir,
+            rule=NOT_BLOCKING,
         )
     finally:
         release.set()
     slow.join(5)
-    assert not slow.is_alive(), (
-        f"deadlock suspected: cache.get_or_set('slow', factory) did not return within 5 s of its "
+    require(not slow.is_alive(), (
+        lambda: f"deadlock suspected: cache.get_or_set('slow', factory) did not return within 5 s of its "
         f"factory() returning ({DEADLOCK_HINT})"
-    )
-    for i, (got, deleted) in enumerate(results):
-        assert got == i and deleted is True, (
-            f"while a factory() ran, cache.put('other-{i}', {i}) then cache.get('other-{i}') "
-            f"returned {got!r} and cache.delete('other-{i}') returned {deleted!r}; expected {i} "
-            "and True: calls on other keys behave as usual"
-        )
-    assert box == [("ok", "slow value")], (
-        f"cache.get_or_set('slow', factory) gave {box!r}; expected it to return 'slow value': {GET_OR_SET}"
-    )
+    ))
+    for i, got in enumerate(results):
+        expected = (i, 1, i + 10, f"made-{i}", True)
+        require(got == expected, (
+            f"while a factory() ran, cache.put('other-{i}', {i}), cache.get('other-{i}'), "
+            f"cache.peek('a'), cache.update('other-{i}', lambda v: v + 10), "
+            f"cache.get_or_set('missing-{i}', lambda: 'made-{i}') and cache.delete('other-{i}') "
+            f"returned {got!r}; expected {expected!r}: calls on other keys behave as usual"
+        ))
+    require(box == [("ok", "slow value")], (
+        lambda: f"cache.get_or_set('slow', factory) gave {box!r}; expected it to return 'slow value': {GET_OR_SET}"
+    ))
 
 
 def test_a_factory_may_call_the_cache_for_other_keys(solution):
@@ -497,15 +559,11 @@ def test_a_factory_may_call_the_cache_for_other_keys(solution):
         "factory() runs",
     )
     for call, (got, expected) in seen.items():
-        assert got == expected, (
-            f"inside the factory of cache.get_or_set('a', factory), {call} returned {got!r}; "
-            f"expected {expected!r}: {REENTRANT}, and such calls behave as usual"
-        )
+        require(got == expected, f"inside the factory of cache.get_or_set('a', factory), {call} returned {got!r}; "
+            f"expected {expected!r}: {REENTRANT}, and such calls behave as usual")
     keys = [k for k, _ in in_thread(cache.items, "cache.items()")]
-    assert keys == ["d", "b", "a"], (
-        f"after cache.get_or_set('a', factory) whose factory called the cache, the keys in "
-        f"items() are {keys}; expected ['d', 'b', 'a']: {GET_OR_SET}"
-    )
+    require(keys == ["d", "b", "a"], lambda: f"after cache.get_or_set('a', factory) whose factory called the cache, the keys in "
+        f"items() are {keys}; expected ['d', 'b', 'a']: {GET_OR_SET}")
 
 
 @pytest.mark.parametrize("seed, switching", ROUNDS, ids=[f"round {i + 1}" for i in range(len(ROUNDS))])
@@ -571,6 +629,6 @@ def test_snapshots_taken_while_threads_write_load_and_are_consistent(solution, s
     leftovers = sorted(p.name for p in tmp_path.iterdir() if p != path)
     if leftovers:
         problems.append(f"save() left {leftovers} in the folder; no temporary file is left")
-    assert not problems, f"{problems[0]}: {SNAPSHOTS}.\n\nAll problems:\n" + "\n".join(
+    require(not problems, lambda: f"{problems[0]}: {SNAPSHOTS}.\n\nAll problems:\n" + "\n".join(
         f"  {p}" for p in problems[:10]
-    )
+    ))

@@ -17,18 +17,27 @@
 from __future__ import annotations
 
 import ast
+import itertools
+import sys
+import time
+import traceback
+import types
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from dojo.calls import CallLog
+from dojo.complexity import assert_scales
 from dojo.concurrency import run_threads
 from dojo.loader import display
+from dojo.memory import SolutionMemory
 from dojo.origin import where
+from dojo.reachable import inside, reachable
 from dojo.watchdog import WATCHDOG, Hung
 
 # pytest leaves this module's frames out of a failure's traceback (--full-trace
@@ -37,6 +46,7 @@ from dojo.watchdog import WATCHDOG, Hung
 __tracebackhide__ = True
 
 IMPORT = "from katas.lru_cache import LRUCache"
+PATH_IMPORT = "from pathlib import Path"
 CALLS = "The calls that lead to it (paste them into a Python shell to reproduce):"
 
 # What the contract says, in its words, for the messages.
@@ -95,6 +105,8 @@ def short(value: Any, limit: int = 300) -> str:
     """``repr(value)``, cut to ``limit`` characters; long bytes show their length."""
     if isinstance(value, (bytes, bytearray)) and len(value) > 40:
         return f"{len(value)} bytes ({value[:24]!r}...)"
+    if isinstance(value, PurePath):  # as code that runs once `from pathlib import Path` is there
+        return f"Path({str(value)!r})"
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 5] + " ...)"
 
@@ -137,6 +149,41 @@ def _first_difference(got: Any, expected: Any, path: str) -> tuple[str | None, A
     return path, got, expected
 
 
+def as_pairs(got: Any) -> tuple[list | None, str]:
+    """``items()``'s result as a list of plain tuples, or what is wrong with its type.
+
+    The contract allows any ``tuple`` subclass for the pairs (a named tuple);
+    they are compared as plain tuples.
+    """
+    if not isinstance(got, list):
+        return None, f"returned a {type(got).__name__} ({short(got, 120)}); expected a list"
+    for pair in got:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            kind = type(pair).__name__
+            return None, (
+                f"held {short(pair, 120)}, a {kind}{' of ' + str(len(pair)) if isinstance(pair, tuple) else ''}; "
+                "expected a (key, value) tuple (a tuple subclass such as a named tuple is fine)"
+            )
+    return [tuple(pair) for pair in got], ""
+
+
+ORDER = (
+    "get/put/update/get_or_set make key the most recently used, peek/in/len/items never change "
+    "recency, and items() lists the least recently used first"
+)
+
+
+def diagnose(got: list, expected: list, rule: str) -> str:
+    """The rule to name for ``items()`` = ``got`` where ``expected`` was due.
+
+    The same entries in another order break recency, whatever the test was
+    about; otherwise the test's own ``rule`` is the one broken.
+    """
+    if len(got) == len(expected) and all(any(same(g, e) for e in expected) for g in got):
+        return f"the entries are right but not their order: {ORDER}"
+    return rule
+
+
 # --------------------------------------------------------------------------- sessions
 
 
@@ -168,6 +215,8 @@ class Session:
         self.log.note(line)
 
     def _call(self, name: str, *args: Any, shown: str | None = None, **kwargs: Any) -> Any:
+        if any(isinstance(a, PurePath) for a in (*args, *kwargs.values())):
+            self.uses_paths()
         self.last = f"cache.{name}({shown if shown is not None else arguments(args, kwargs)})"
         self.log.note(self.last)
         return self.guarded(lambda: getattr(self.cache, name)(*args, **kwargs))
@@ -195,6 +244,11 @@ class Session:
             )
             raise DeadlockSuspected(self.explain(message)) from None
         self.fail(message)  # outside the except block: one message, not a chain of tracebacks
+
+    def uses_paths(self) -> None:
+        """The repro shows ``Path(...)``: import it at the top."""
+        if PATH_IMPORT not in self.log.lines:
+            self.log.lines.insert(1, PATH_IMPORT)
 
     def replace(self, cache: Any, line: str) -> None:
         """Go on with another cache object (one from ``from_bytes`` or ``load``)."""
@@ -260,12 +314,20 @@ class Session:
             self.fail(f"{mismatch(self.last, got, expected)}: {rule}.")
 
     def expect_items(self, expected: list, rule: str) -> None:
-        """Call ``items()`` and fail unless it returns ``expected`` exactly."""
+        """Call ``items()`` and fail unless it returns ``expected`` exactly.
+
+        The pairs may be any tuples (a named tuple is one); a list of anything
+        else fails with the type as the problem, whatever ``rule`` the caller
+        was checking. Right entries in the wrong order fail with the rule of
+        recency, since that is what broke.
+        """
         got = self.items()
-        if not isinstance(got, list):
-            self.fail(f"cache.items() returned a {type(got).__name__}; expected a list: {ITEMS}.")
-        if not same(got, expected):
-            self.fail(f"{mismatch('cache.items()', got, expected)}: {rule}.")
+        pairs, problem = as_pairs(got)
+        if problem:
+            self.fail(f"cache.items() {problem}: {ITEMS}.")
+        expected = [tuple(p) if isinstance(p, tuple) else p for p in expected]
+        if not same(pairs, expected):
+            self.fail(f"{mismatch('cache.items()', pairs, expected)}: {diagnose(pairs, expected, rule)}.")
 
     def expect_raises(self, kind: type[BaseException], rule: str, call: Callable[[], Any]) -> BaseException:
         """Run ``call`` (which records itself) and fail unless it raises ``kind``."""
@@ -389,10 +451,37 @@ def machine(
             self.session: Session | None = None
             self.model: Model | None = None
 
-        @initialize(capacity=capacities)
-        def new_cache(self, capacity: int) -> None:
+        # The constructor's checks and unhashable keys on the empty cache (where
+        # dict.pop(key, default) never hashes the key) are checked once per run,
+        # at the start: as rules they would dilute the calls that build state.
+        @initialize(
+            capacity=capacities,
+            bad=st.sampled_from([0, -1, True, False, 2.0, 2.5, "2", None]),
+            call=st.sampled_from(["put", "get", "peek", "delete", "in"]),
+        )
+        def new_cache(self, capacity: int, bad: Any, call: str) -> None:
+            kind = ValueError if type(bad) is int else TypeError
+            rule_ = (
+                "a capacity that is an int < 1 raises ValueError" if kind is ValueError
+                else "a capacity that is a bool or not an int raises TypeError"
+            )
+            probe = Session(cls, 1, self.log)
+            probe.last = f"LRUCache({bad!r})"
+            probe.note(f"LRUCache({bad!r})  # expected: {kind.__name__}")
+            probe.expect_raises(kind, rule_, lambda: cls(bad))
+            self.log.lines[1:] = []  # it raised: lines that change nothing stay out of repros
             self.session = Session(cls, capacity, self.log)
             self.model = Model(capacity)
+            s, key = self.session, ["a", "list"]
+            do = {
+                "put": lambda: s.put(key, 1),
+                "get": lambda: s.get(key),
+                "peek": lambda: s.peek(key),
+                "delete": lambda: s.delete(key),
+                "in": lambda: s.contains(key),
+            }[call]
+            s.expect_raises(TypeError, UNHASHABLE, do)
+            self.log.lines.pop()
 
         def fail(self, message: str) -> None:
             raise AssertionError(self.log.explain(message))
@@ -427,23 +516,32 @@ def machine(
         def contains(self, key: Any) -> None:
             self.expect(self.session.contains(key), self.model.contains(key), IN)
 
-        @rule()
-        def length(self) -> None:
-            self.expect(self.session.length(), len(self.model.pairs), LEN)
 
+        # Read-only observations are invariants, checked after every step and
+        # shown in the repro only when they fail: the calls stay the ones that matter.
         @invariant()
-        def items_match_the_model(self) -> None:
+        def items_and_len_match_the_model(self) -> None:
             if self.session is None:
                 return
             self.session.last = "cache.items()"
             got = self.session.guarded(self.session.cache.items)
+            pairs, problem = as_pairs(got)
+            if problem:
+                self.log.note("cache.items()")
+                self.fail(f"cache.items() {problem}: {ITEMS}.")
             expected = self.model.items()
-            if not same(got, expected):
+            if not same(pairs, expected):
                 self.log.note(f"cache.items()  # returns {short(got)}")
                 self.fail(
-                    f"{mismatch('cache.items()', got, expected)}: {ITEMS}, and {MODEL} "
+                    f"{mismatch('cache.items()', pairs, expected)}: "
+                    f"{diagnose(pairs, expected, f'{ITEMS}, and {MODEL}')} "
                     f"(capacity {self.model.capacity})."
                 )
+            self.session.last = "len(cache)"
+            size = self.session.guarded(lambda: len(self.session.cache))
+            if not same(size, len(expected)):
+                self.log.note(f"len(cache)  # returns {short(size)}")
+                self.fail(f"len(cache) returned {short(size)}; expected {len(expected)}: {LEN}.")
 
     return LRUCacheMachine
 
@@ -472,6 +570,37 @@ def check_consistent(
     return problems
 
 
+def require(ok: bool, message: str | Callable[[], str]) -> None:
+    """Fail with ``message`` alone unless ``ok`` (no ``assert a <= b`` line for the learner).
+
+    ``message`` may be a function that builds it, called only on failure.
+    """
+    if not ok:
+        raise AssertionError(message() if callable(message) else message)
+
+
+PUBLIC = ("get", "peek", "put", "delete", "items", "__len__", "__contains__", "get_or_set",
+          "update", "to_bytes", "save", "from_bytes", "load", "capacity")
+
+
+def public_method(exc: BaseException, folder: Path) -> str:
+    """``cache.get()`` for the public method of the solution that ``exc`` went through."""
+    prefix = str(folder.resolve())
+    frames = [
+        f for f in traceback.extract_tb(exc.__traceback__)
+        if str(Path(f.filename).resolve()).startswith(prefix)
+    ]
+    for frame in frames:  # outermost first: the call the worker made
+        if frame.name in PUBLIC:
+            name = {"__len__": "len(cache)", "__contains__": "key in cache"}.get(frame.name)
+            return name or f"cache.{frame.name}()"
+    return f"{frames[0].name}()" if frames else ""
+
+
+class _Raised(Exception):
+    """A worker's exception, with the public method it escaped from."""
+
+
 def run_together(
     workers: list[Callable[[], Any]],
     *,
@@ -480,18 +609,42 @@ def run_together(
     solution_dir: Path,
     seed: int = 0,
     switch_probability: float = 0.05,
+    rule: str = NO_ESCAPE,
 ) -> list[Any]:
-    """``dojo.concurrency.run_threads``, its failures told in the contract's words."""
-    return run_threads(
-        workers,
-        what=what,
-        timeout=timeout,
-        solution_dir=solution_dir,
-        seed=seed,
-        switch_probability=switch_probability,
-        rule=NO_ESCAPE,
-        deadlock_hint=DEADLOCK_HINT,
-    )
+    """``dojo.concurrency.run_threads``, its failures told in the contract's words.
+
+    A worker that raised fails the test with one line naming the calls the
+    threads made (``what``), the public method that raised, and the line of
+    the solution where it did.
+    """
+    def named(work: Callable[[], Any]) -> Callable[[], Any]:
+        def run() -> Any:
+            try:
+                return work()
+            except (NotImplementedError, AssertionError):
+                raise
+            except Exception as exc:  # noqa: BLE001 - told below, with its method
+                method = public_method(exc, solution_dir)
+                inside = f"{method} raised" if method else "a call raised"
+                raise _Raised(
+                    f"{inside} {type(exc).__name__}: {exc}{where(exc)}"
+                ) from None
+        return run
+
+    try:
+        return run_threads(
+            [named(w) for w in workers],
+            what=what,
+            timeout=timeout,
+            solution_dir=solution_dir,
+            seed=seed,
+            switch_probability=switch_probability,
+            rule=rule,
+            deadlock_hint=DEADLOCK_HINT,
+        )
+    except AssertionError as failure:
+        text = str(failure).replace("_Raised: ", "")
+        raise AssertionError(text) from None
 
 
 # --------------------------------------------------------------------------- scanning
@@ -531,6 +684,8 @@ READY_MADE_MODULES = {
     "beaker": "beaker (a ready-made cache)",
     "sortedcontainers": "sortedcontainers (a ready-made ordered structure)",
 }
+# The solution's own module shares its name with a PyPI package: never a vendored copy.
+OWN_MODULE = "lru_cache"
 # Names inside allowed modules whose use is forbidden.
 READY_MADE_NAMES = {
     "collections.OrderedDict": "collections.OrderedDict (a ready-made ordered dict)",
@@ -558,7 +713,32 @@ CODE_RUNNING_MODULES = {
 CODE_RUNNING_NAMES = {
     "builtins.eval": "eval()",
     "builtins.exec": "exec()",
+    "pydoc.locate": "pydoc.locate (turns a name in the data into any object)",
+    # PyYAML's loaders that build arbitrary Python objects (safe_load and SafeLoader are fine)
+    "yaml.unsafe_load": "yaml.unsafe_load (builds any object the data names)",
+    "yaml.unsafe_load_all": "yaml.unsafe_load_all (builds any object the data names)",
+    "yaml.full_load": "yaml.full_load (builds Python objects from the data)",
+    "yaml.full_load_all": "yaml.full_load_all (builds Python objects from the data)",
+    "yaml.Loader": "yaml.Loader (builds any object the data names)",
+    "yaml.UnsafeLoader": "yaml.UnsafeLoader (builds any object the data names)",
+    "yaml.FullLoader": "yaml.FullLoader (builds Python objects from the data)",
+    "yaml.CLoader": "yaml.CLoader (builds any object the data names)",
+    "yaml.CUnsafeLoader": "yaml.CUnsafeLoader (builds any object the data names)",
+    "yaml.CFullLoader": "yaml.CFullLoader (builds Python objects from the data)",
+    "yaml.loader.Loader": "yaml.Loader (builds any object the data names)",
+    "yaml.loader.UnsafeLoader": "yaml.UnsafeLoader (builds any object the data names)",
+    "yaml.loader.FullLoader": "yaml.FullLoader (builds Python objects from the data)",
+    "yaml.constructor.UnsafeConstructor": "yaml's UnsafeConstructor (builds any object the data names)",
+    "yaml.constructor.FullConstructor": "yaml's FullConstructor (builds Python objects from the data)",
 }
+# At run time, also the builtins module itself: getattr(builtins, name_from_the_data)
+# reaches eval and exec.
+CODE_RUNNING_AT_RUN_TIME = CODE_RUNNING_NAMES | {
+    "builtins": "the builtins module (getattr(builtins, a name from the data) reaches eval and exec)",
+}
+# yaml.load(data, Loader=...) is fine only with one of these loaders.
+SAFE_YAML_LOADERS = {"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader", "yaml.CBaseLoader",
+                     "yaml.loader.SafeLoader", "yaml.loader.BaseLoader"}
 
 
 def _forbidden(name: str, modules: dict[str, str], names: dict[str, str]) -> str | None:
@@ -591,6 +771,11 @@ class _Scanner(ast.NodeVisitor):
             if finding not in self.findings:
                 self.findings.append(finding)
 
+    def report_text(self, node: ast.AST, what: str) -> None:
+        finding = Finding(self.path, getattr(node, "lineno", 0), what)
+        if finding not in self.findings:
+            self.findings.append(finding)
+
     # -- bindings
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
@@ -602,8 +787,16 @@ class _Scanner(ast.NodeVisitor):
                 self.aliases[top] = top
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level or not node.module:
-            return  # the solution's own modules, scanned on their own
+        if node.level:
+            # The solution's own modules, scanned on their own; but a sibling named
+            # after a library (from .pylru import lrucache) is a vendored copy of it.
+            for name in [node.module or "", *(a.name for a in node.names)]:
+                for part in name.split("."):
+                    if part in self.modules and part != OWN_MODULE:
+                        self.report(node, part, " (a copy of it in the solution's folder)")
+            return
+        if not node.module:
+            return
         self.report(node, node.module)
         for alias in node.names:
             if alias.name == "*":
@@ -662,6 +855,18 @@ class _Scanner(ast.NodeVisitor):
         if dotted:
             self.report(node, dotted)
         func = self.resolve(node.func)
+        if func in ("yaml.load", "yaml.load_all"):
+            loader = next((k.value for k in node.keywords if k.arg == "Loader"), None)
+            if loader is None and len(node.args) >= 2:
+                loader = node.args[1]
+            named = self.resolve(loader) if loader is not None else None
+            if named not in SAFE_YAML_LOADERS and self.names is CODE_RUNNING_NAMES:
+                self.report_text(node, f"uses {func}() with {named or 'a loader'} (only "
+                                 "yaml.safe_load or Loader=yaml.SafeLoader builds plain data)")
+        if func == "builtins.getattr" and len(node.args) >= 2 and self.names is CODE_RUNNING_NAMES:
+            if self.resolve(node.args[0]) == "builtins" and _literal(node.args[1]) is None:
+                self.report_text(node, "uses getattr(builtins, <a name from the data>) (the "
+                                 "data could name eval or exec)")
         if func in self.EVALUATORS and node.args:
             source = _literal(node.args[0])
             if source:  # exec("from collections import OrderedDict")
@@ -701,7 +906,118 @@ def scan(
         scanner = _Scanner(path, modules, names)
         scanner.visit(tree)
         findings.extend(scanner.findings)
+        for part in path.relative_to(folder).with_suffix("").parts:
+            if part in modules and part != OWN_MODULE:
+                findings.append(Finding(path, 1, f"is a copy of {modules[part]} in the solution's folder"))
     return findings, unreadable
+
+
+# --------------------------------------------------------------------------- at run time
+
+
+def _resolve(dotted: str) -> Any:
+    """The object ``dotted`` names, if its module is already imported (never imports one)."""
+    if dotted in sys.modules:
+        return sys.modules[dotted]
+    parts = dotted.split(".")
+    for i in range(len(parts) - 1, 0, -1):
+        module = sys.modules.get(".".join(parts[:i]))
+        if module is not None:
+            obj: Any = module
+            for attribute in parts[i:]:
+                obj = getattr(obj, attribute, None)
+            return obj
+    return None
+
+
+def _module_of(obj: Any, folder: Path) -> str:
+    """The dotted module ``obj`` comes from; for the solution's own modules, the part after its package."""
+    if isinstance(obj, types.ModuleType):
+        name = obj.__name__
+    elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+        name = getattr(obj, "__module__", None) or ""
+    else:
+        name = getattr(type(obj), "__module__", None) or ""
+    module = sys.modules.get(name)
+    if module is not None and inside(getattr(module, "__file__", None), folder):
+        return ".".join(p for p in name.split(".")[1:] if p != OWN_MODULE)
+    return name
+
+
+def found_at_run_time(
+    folder: Path, roots: Iterable[Any], modules: dict[str, str], names: dict[str, str]
+) -> list[str]:
+    """What the solution's modules and ``roots`` hold of ``modules`` and ``names``, by where.
+
+    A forbidden object, a subclass or an instance of a forbidden class, an
+    object of a forbidden module, or a module of the folder named after one
+    (a vendored copy) all count, however the solution reached them.
+    """
+    objects = {}
+    for dotted, what in names.items():
+        obj = _resolve(dotted)
+        if obj is not None and not isinstance(obj, (str, int)):
+            objects.setdefault(id(obj), (obj, what))
+    classes = [(obj, what) for obj, what in objects.values() if isinstance(obj, type)]
+    found: dict[str, str] = {}
+    for where_, obj in reachable(folder, *roots):
+        what = None
+        if id(obj) in objects and objects[id(obj)][0] is obj:
+            what = objects[id(obj)][1]
+        elif getattr(obj, "__origin__", None) is not None and id(obj.__origin__) in objects:
+            what = objects[id(obj.__origin__)][1]  # typing.OrderedDict[str, int]
+        else:
+            for cls, described in classes:
+                if isinstance(obj, cls) or (isinstance(obj, type) and issubclass(obj, cls)):
+                    what = described
+                    break
+        if what is None:
+            module = _module_of(obj, folder)
+            parts = module.split(".") if module else []
+            what = _forbidden(module, modules, {}) if module else None
+            if what is None:
+                hit = next((p for p in parts if p in modules and p != OWN_MODULE), None)
+                what = modules[hit] if hit else None
+        if what is not None and what not in found:
+            found[what] = where_
+    return [f"{what}, reached at run time ({where_})" for what, where_ in found.items()]
+
+
+# What running code from data looks like to the interpreter's audit hooks.
+_COMMANDS = ("os.system", "os.exec", "os.posix_spawn", "os.spawn", "subprocess.Popen", "os.mkdir")
+_watching: list[str] | None = None  # events seen while a watch is on; None when off
+
+
+def _audit(event: str, args: tuple) -> None:
+    if _watching is None:
+        return
+    if event == "pickle.find_class":
+        _watching.append(f"unpickling looked up {args[0]}.{args[1]}")
+    elif event == "exec" and args and isinstance(args[0], types.CodeType):
+        filename = args[0].co_filename
+        if filename.startswith("<") and not filename.startswith("<frozen"):
+            _watching.append("eval() or exec() of text")
+    elif event.startswith(_COMMANDS):
+        _watching.append(f"{event}{short(args, 80)}")
+
+
+_hooked = False
+
+
+def code_it_ran(call: Callable[[], Any]) -> list[str]:
+    """``call()``, and what it did that only running code from data does (an audit hook)."""
+    global _watching, _hooked
+    if not _hooked:
+        sys.addaudithook(_audit)  # cannot be removed; it does nothing while no watch is on
+        _hooked = True
+    _watching = []
+    try:
+        call()
+    except Exception:  # noqa: BLE001 - only what ran matters here
+        pass
+    finally:
+        seen, _watching = _watching, None
+    return seen
 
 
 # --------------------------------------------------------------------------- stage 3 data
@@ -725,3 +1041,162 @@ VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3),
     max_leaves=8,
 )
+
+
+# --------------------------------------------------------------------------- costs: time and memory
+
+SMALL, LARGE = 1_000, 100_000
+FACTOR = 3  # the contract's "within a small factor (3x)"
+O1 = (
+    "every operation is O(1) on average, independent of capacity: a dict maps each key to its "
+    "node in your doubly linked list; look for a scan of a list, list.remove/insert/pop(0), "
+    "min() over the entries, or next(iter(a_dict)) after many deletions (it skips every "
+    "deleted slot)"
+)
+
+
+def filled(cls: type, capacity: int, budget: float, what: str) -> tuple[Any, deque]:
+    """A full ``cls(capacity)`` of int keys, and the keys least recently used first.
+
+    Fails (naming ``what``) with the complexity message if the ``capacity`` puts take longer
+    than ``budget`` seconds: a put that costs O(n) would otherwise run for
+    minutes and end in a bare timeout.
+    """
+    cache = cls(capacity)
+    start = time.perf_counter()
+    for key in range(capacity):
+        cache.put(key, key)
+        if key % 512 == 511 and time.perf_counter() - start > budget:
+            raise AssertionError(
+                f"filling LRUCache({capacity:,}) with put() of new keys before timing {what} "
+                f"took more than {budget:.1f} s after {key + 1:,} puts (it stopped there): {O1}."
+            )
+    return cache, deque(range(capacity))
+
+
+def fill_budget(cls: type) -> float:
+    """Seconds allowed to fill a cache of ``LARGE``: generous, from a fill of ``SMALL``.
+
+    An O(1) put fills it in well under a second, and a loaded shared machine
+    can make that ten times slower; a put that walks the entries in Python
+    takes minutes. A C-speed O(n) put (list.remove) may fit in the budget:
+    the timing that follows catches it.
+    """
+    start = time.perf_counter()
+    filled(cls, SMALL, 60.0, "the small fill")
+    per_put = (time.perf_counter() - start) / SMALL
+    return max(20.0, 100 * per_put * LARGE)
+
+
+def assert_each_call_scales(cls: type, calls: dict[str, Callable[[Any, deque, Any], None]],
+                            name: str, rounds: int) -> None:
+    """Fail unless ``calls[name]`` costs the same per call at ``LARGE`` as at ``SMALL``.
+
+    ``calls[name](cache, order, fresh)`` makes one call on a full cache:
+    ``order`` holds its keys least recently used first and the call keeps it
+    true; ``fresh`` counts new keys.
+    """
+    call = calls[name]
+    budget = fill_budget(cls)
+
+    def make_run(capacity: int) -> Callable[[], None]:
+        cache, order = filled(cls, capacity, budget, name)
+        fresh = itertools.count(capacity)
+
+        def one_round() -> None:
+            call(cache, order, fresh)
+
+        return one_round
+
+    assert_rounds_scale(make_run, rounds, f"{name}, on a full cache")
+
+
+def assert_rounds_scale(make_round: Callable[[int], Callable[[], None]], rounds: int, what: str) -> None:
+    """``dojo.complexity.assert_scales`` of ``rounds`` rounds, stopped early when hopeless.
+
+    A round at ``LARGE`` that costs O(n) would run for minutes and end in a
+    bare timeout; so each timed run at ``LARGE`` checks its clock every few
+    rounds and fails at once with the complexity message when it has spent
+    far more than the fastest whole run at ``SMALL``.
+    """
+    fastest_small = [float("inf")]
+
+    def make_run(capacity: int) -> Callable[[], None]:
+        one_round = make_round(capacity)
+
+        def run() -> None:
+            start = time.perf_counter()
+            for done in range(1, rounds + 1):
+                one_round()
+                if capacity == LARGE and done % 4 == 0:
+                    spent = time.perf_counter() - start
+                    if spent > max(0.5, 100 * fastest_small[0]):
+                        raise AssertionError(
+                            f"{what}: {done} rounds took {spent:.2g} s at size {LARGE:,}, while "
+                            f"{rounds} rounds took {fastest_small[0]:.2g} s at size {SMALL:,} "
+                            f"(stopped early; expected within {FACTOR}x, as for {O1})"
+                        )
+            if capacity == SMALL:
+                fastest_small[0] = min(fastest_small[0], time.perf_counter() - start)
+
+        return run
+
+    try:
+        # Many short runs, the fastest kept: on a loaded machine some run of each
+        # size goes unpreempted, and a dict's occasional resize misses most runs.
+        assert_scales(
+            make_run, small=SMALL, large=LARGE, factor=FACTOR, rounds=rounds, repeat=15,
+            what=what, expected=O1,
+        )
+    except AssertionError as failure:  # the message alone, never the assert's own line
+        raise AssertionError(str(failure).split("\nassert")[0]) from None
+
+
+MEMORY_CAPACITY = 1_000
+
+
+def assert_memory_bounded(
+    cls: type, folder: Path, what: str, call: Callable[[Any, int], None],
+    capacity: int = MEMORY_CAPACITY,
+) -> None:
+    """Fail if ``call(cache, i)`` for i = 0, 1, ... grows what a full cache holds.
+
+    Counts only what the solution's own code allocated and still holds
+    (``dojo.memory``): log records, printed lines and pytest's captures never
+    count. After a warm-up of twice the capacity of calls (a dict's table may
+    grow once), the memory held after each further capacity's worth of calls
+    is read ten times; an entry or record left behind grows every reading,
+    while a design that frees in batches goes up and down, so the lowest of
+    the last five readings is compared with the first.
+    """
+    counter = itertools.count()
+
+    def churn(cache: Any, times: int) -> None:
+        for _ in range(times):
+            call(cache, next(counter))
+
+    with SolutionMemory(folder) as memory:
+        cache = cls(capacity)
+        for i in range(capacity):
+            cache.put(f"key-{i}", f"value-{i}")
+        churn(cache, 2 * capacity)
+        full = memory.held()
+        readings = []
+        for _ in range(10):
+            churn(cache, capacity)
+            readings.append(memory.held())
+    lowest = min(readings[5:])
+    growth = lowest - full
+    allowed = max(full // 4, 16_000)
+    if growth > allowed:
+        raise AssertionError(
+            f"a full LRUCache({capacity:,}) held {full / 1e6:.3f} MB; after "
+            f"{6 * capacity:,} to {10 * capacity:,} more calls of {what} it held at "
+            f"least {lowest / 1e6:.3f} MB (+{growth / 1e6:.3f} MB; allowed for allocator noise: "
+            f"+{allowed / 1e6:.3f} MB; held after each {capacity:,} calls: "
+            f"{', '.join(f'{r / 1e6:.3f}' for r in readings)} MB; only memory your own code "
+            "allocated counts): memory stays proportional to capacity after any sequence of "
+            "calls, so look for something that grows with every such call and is never "
+            "trimmed (a list, log, set or dict beside the entries, a record per key never "
+            "removed, a node still referenced)"
+        )

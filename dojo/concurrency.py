@@ -48,6 +48,24 @@ def _switch_forcer(folder: Path, probability: float, seed: int):
     return global_
 
 
+def set_trace(func: Callable | None, tries: int = 1000) -> None:
+    """``sys.settrace(func)`` for this thread, retried while another thread installs one.
+
+    With an audit hook installed (a suite's, or the solution's own), Python 3.11
+    runs the hook inside ``sys.settrace``; another thread may then be switched
+    in and call it too, and the second call raises "Cannot install a trace
+    function while another trace function is being installed". It is a
+    collision, not an error: yield and try again.
+    """
+    for _ in range(tries - 1):
+        try:
+            sys.settrace(func)
+            return
+        except RuntimeError:
+            time.sleep(0)
+    sys.settrace(func)
+
+
 def run_threads(
     workers: Sequence[Callable[[], object]],
     *,
@@ -75,7 +93,7 @@ def run_threads(
 
     def body(index: int, work: Callable[[], object]) -> None:
         if solution_dir is not None:
-            sys.settrace(_switch_forcer(solution_dir, switch_probability, seed + index))
+            set_trace(_switch_forcer(solution_dir, switch_probability, seed + index))
         try:
             barrier.wait(timeout)
             # The barrier wakes the others one by one; on a busy machine the first
@@ -90,7 +108,7 @@ def run_threads(
         except BaseException as exc:  # noqa: BLE001 - reported to the test below
             errors.append((index, exc))
         finally:
-            sys.settrace(None)
+            set_trace(None)
 
     old_interval = sys.getswitchinterval()
     sys.setswitchinterval(1e-6)

@@ -40,6 +40,7 @@ import time
 from pathlib import Path
 
 from dojo.catalog import Kata
+from dojo.concurrency import set_trace
 from dojo.judge.dispatch import Env, exception_names
 from dojo.judge.wire import WireError, dump_line
 from dojo.loader import load_solution
@@ -114,7 +115,7 @@ class Worker:
                     # Only the solution's own lines: forcing switches there is what makes a race show.
                     return local if frame.f_code.co_filename.startswith(folder) else None
 
-                sys.settrace(trace)
+                set_trace(trace)
             try:
                 barrier.wait(timeout)
                 # Wait, awake, until every thread is awake: forced switches then land mid-work.
@@ -126,7 +127,7 @@ class Worker:
             except BaseException as exc:  # noqa: BLE001 - reported, never fatal to the worker
                 results[index] = [["x", exception_names(exc)]]
             finally:
-                sys.settrace(None)
+                set_trace(None)
 
         threads = [threading.Thread(target=run, args=(i, s), daemon=True, name=f"judge-{i}")
                    for i, s in enumerate(scripts)]

@@ -4,16 +4,28 @@
   calls ``clock.advance(seconds)``; no test sleeps.
 - ``returned``/``raises``/``unchanged``: assertions whose messages say what
   was called, what came back and what the contract expects.
+- ``scan_problem``: what is wrong with a ``scan()`` result, in words
+  (a ``tuple`` subclass such as a named tuple is a fine pair).
+- ``fill``, ``assert_cost_does_not_grow`` and ``assert_calls_take_constant_time``:
+  the contract's complexity checks (two sizes, one run, a generous factor),
+  each stopping early with the complexity message when a solution is so
+  slow that a full measurement would run into the test's time limit.
 - ``Model`` and the ``Stage1Machine`` .. ``Stage4Machine`` state machines:
   each stage's machine adds that stage's calls to the previous one's, runs
   them beside an obviously-correct model and, on a mismatch, prints the
-  shortest failing sequence of calls as code the learner can paste.
+  shortest failing sequence of calls as code the learner can paste. What
+  the database shows (``len``, ``get``, ``in``, ``ttl``, ``depth``) is
+  compared with the model after every call by an invariant, which adds a
+  line to the printed calls only when it fails.
 """
 
 from __future__ import annotations
 
+import gc
+import itertools
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -21,6 +33,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    invariant,
     precondition,
     rule,
     run_state_machine_as_test,
@@ -162,6 +175,181 @@ BAD_TTLS = [
     (float("inf"), ValueError, "the ttl must be finite"),
     (float("-inf"), ValueError, "the ttl must be greater than zero"),
 ]
+
+
+def scan_problem(got: Any, expected: list[tuple[str, str]], rule: str) -> str | None:
+    """Why ``got`` is not the ``scan()`` result ``expected`` (``rule`` when the pairs differ); ``None`` if it is.
+
+    A pair may be any ``tuple`` (a named tuple is fine); when the type, not
+    the content, is the problem, the reason says so.
+    """
+    if not isinstance(got, list):
+        return (f"a {type(got).__name__} is not a list: scan returns a list of (key, value) tuples"
+                " (a tuple subclass, such as a named tuple, is fine)")
+    wrong = next((p for p in got if not isinstance(p, tuple)), None)
+    if wrong is not None:
+        return (f"{wrong!r} is a {type(wrong).__name__}, not a tuple: scan returns a list of (key, value)"
+                " tuples (a tuple subclass, such as a named tuple, is fine)")
+    if [tuple(p) for p in got] != expected:
+        return rule
+    return None
+
+
+# -- cost ---------------------------------------------------------------------------
+
+# Filling a database chunk by chunk, the fill stops with the complexity message
+# when a chunk costs FILL_SLOWDOWN times the first one and the fill has already
+# taken FILL_BUDGET seconds: an O(1) set() never gets near both (a loaded
+# machine can stall one chunk, not make a 200,000-key fill last seconds), while
+# an O(n) one would otherwise run into the test's time limit.
+FILL_CHUNK = 2_000
+FILL_SLOWDOWN = 50
+FILL_BUDGET = 5.0
+# A timed run of the large size is cut short once it has lasted CUT seconds:
+# twice in a row means the operation does not take constant time.
+CUT = 1.0
+# Both sizes are timed in turns, the best time of each kept. On a loaded machine
+# a few-millisecond run is often stalled for far longer than it lasts, so while
+# the best times disagree the turns go on (up to MAX_TURNS): a stall can only
+# slow a run down, so one clean turn of each size is enough to pass.
+MIN_TURNS = 3
+MAX_TURNS = 30
+
+MEASURED = (
+    "{what}: {per_large:.2g} s each time with {large:,} keys vs {per_small:.2g} s with {small:,} keys"
+    " ({ratio:.0f}x slower{cut}; expected within {factor:g}x: {expected})"
+)
+
+
+def fill(db: Any, size: int, key: Callable[[int], str] = "key{}".format, **options: Any) -> Any:
+    """``db.set(key(i), "v", **options)`` for ``i`` in ``range(size)``; return ``db``.
+
+    Fails with the complexity message when ``set()`` of a new key grows so
+    slow with the size of the database that the fill would not end in time.
+    """
+    started = time.perf_counter()
+    first = None
+    for low in range(0, size, FILL_CHUNK):
+        chunk_start = time.perf_counter()
+        for i in range(low, min(low + FILL_CHUNK, size)):
+            db.set(key(i), "v", **options)
+        took = time.perf_counter() - chunk_start
+        first = took if first is None else first
+        if time.perf_counter() - started > FILL_BUDGET and took > FILL_SLOWDOWN * first:
+            set_call = code("db.set", key(low), "v", **options)
+            raise AssertionError(MEASURED.format(
+                what=f"{set_call} of a new key", per_large=took / FILL_CHUNK, large=low,
+                per_small=first / FILL_CHUNK, small=0, ratio=took / first,
+                cut=", so the fill stopped early", factor=FILL_SLOWDOWN,
+                expected="set costs O(1) on average, however many keys the database holds",
+            ))
+    return db
+
+
+def _timed(run: Callable[[int], object], count: int, cut: float) -> tuple[float, bool]:
+    """Seconds that ``run(count)`` takes (extrapolated when cut short after ``cut`` s), and whether it was."""
+    batch = max(1, count // 16)
+    done, start = 0, time.perf_counter()
+    while done < count:
+        run(min(batch, count - done))
+        done += batch
+        spent = time.perf_counter() - start
+        if spent > cut and done < count:
+            return spent * count / done, True
+    return time.perf_counter() - start, False
+
+
+def assert_calls_take_constant_time(
+    make_run: Callable[[int], Callable[[int], object]],
+    *,
+    small: int,
+    large: int,
+    factor: float,
+    what: str,
+    expected: str,
+) -> float:
+    """Fail unless one call costs about as much at size ``large`` as at ``small``.
+
+    ``make_run(n)`` builds a database of ``n`` keys (not timed) and returns
+    ``run(count)``, which makes ``count`` calls that leave it as they found
+    it. The count is chosen so that a run lasts a few milliseconds at the
+    small size; a run at the large size that lasts more than ``CUT`` seconds
+    is cut short, and twice in a row ends the check. Returns the ratio.
+    """
+    run_small = make_run(small)
+    run_large = make_run(large)
+    count = 64
+    while min(_timed(run_small, count, math.inf)[0] for _ in range(3)) < 0.001 and count < 1 << 20:
+        count *= 2
+    return _compare(lambda: _timed(run_small, count, math.inf)[0], lambda: _timed(run_large, count, CUT),
+                    rounds=count, small=small, large=large, factor=factor, what=what, expected=expected)
+
+
+def assert_cost_does_not_grow(
+    make_run: Callable[[int], Callable[[], object]],
+    *,
+    small: int,
+    large: int,
+    factor: float,
+    rounds: int,
+    what: str,
+    expected: str,
+) -> float:
+    """Fail unless ``make_run(large)()`` costs at most ``factor`` x ``make_run(small)()``.
+
+    As ``dojo.complexity.assert_scales`` (``what`` is done ``rounds`` times by
+    each run), but a large run that lasts more than ``CUT`` seconds twice
+    ends the check with the complexity message instead of running on into the
+    test's time limit.
+    """
+    run_small = make_run(small)
+    run_large = make_run(large)
+
+    def large_once() -> tuple[float, bool]:
+        start = time.perf_counter()
+        run_large()
+        spent = time.perf_counter() - start
+        return spent, spent > CUT
+
+    def small_once() -> float:
+        start = time.perf_counter()
+        run_small()
+        return time.perf_counter() - start
+
+    return _compare(small_once, large_once, rounds=rounds, small=small, large=large, factor=factor,
+                    what=what, expected=expected)
+
+
+def _compare(
+    small_once: Callable[[], float], large_once: Callable[[], tuple[float, bool]], *, rounds: int,
+    small: int, large: int, factor: float, what: str, expected: str,
+) -> float:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t_small = t_large = math.inf
+        cuts = 0
+        for turn in range(1, MAX_TURNS + 1):
+            # Interleaved, so machine drift hits both sizes alike.
+            # The small run is short: three tries a turn, so a stall cannot
+            # pass off a slow large size as "no slower" than a stalled small one.
+            t_small = min(t_small, small_once(), small_once(), small_once())
+            took, was_cut = large_once()
+            t_large = min(t_large, took)
+            cuts = cuts + 1 if was_cut else 0
+            if cuts == 2 or (turn >= MIN_TURNS and t_large <= factor * t_small):
+                break
+    finally:
+        if enabled:
+            gc.enable()
+    ratio = t_large / max(t_small, 1e-9)
+    if ratio > factor:
+        raise AssertionError(MEASURED.format(
+            what=what, per_large=t_large / rounds, large=large, per_small=t_small / rounds, small=small,
+            ratio=ratio, cut=", measured on a run cut short" if cuts == 2 else "", factor=factor,
+            expected=expected,
+        ))
+    return ratio
 
 
 # -- the model --------------------------------------------------------------------
@@ -470,39 +658,89 @@ class Stage2Machine(Stage1Machine):
 
 
 class Stage3Machine(Stage2Machine):
-    """Stage 2's calls plus nested transactions."""
+    """Stage 2's calls plus nested transactions.
+
+    ``begin``, ``commit`` and ``rollback`` are rules of their own, so any
+    interleaving can happen; ``nested_transactions`` also opens two levels
+    on purpose, changes a key in each and closes both (every mix of commit
+    and rollback), then reads back what the inner level changed: the
+    sequence that shows whether an inner commit really hands its changes to
+    the enclosing transaction. ``depth`` is read by an invariant after every
+    step and shows in the printed calls only when it is wrong.
+    """
 
     def setup_lines(self) -> list[str]:
         lines = super().setup_lines()
         lines[1] = "from stages.support.inmemory_db import Boom, FakeClock"
         return lines
 
+    @invariant()
+    def depth_is_the_number_of_open_transactions(self) -> None:
+        try:
+            got = self.db.depth
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a correct read must not raise
+            self.log.note("db.depth")
+            self.fail(f"db.depth raised {type(exc).__name__}: {exc}; expected {self.model.depth}{where(exc)}")
+        if not same(got, self.model.depth):
+            self.log.note("db.depth")
+            self.fail(f"db.depth is {got!r}; expected {self.model.depth!r}: depth is the number of open transactions")
+
+    # The return values of begin, commit and rollback are left open by the
+    # contract: the rules make the calls and check nothing they return.
+
     @precondition(lambda self: self.model.depth < MAX_DEPTH)
     @rule()
     def begin(self) -> None:
         self.call("db.begin()", self.db.begin)
         self.model.begin()
-        self.check_depth()
 
     @precondition(lambda self: self.model.depth > 0)
     @rule()
     def commit(self) -> None:
         self.call("db.commit()", self.db.commit)
         self.model.commit()
-        self.check_depth()
 
     @precondition(lambda self: self.model.depth > 0)
     @rule()
     def rollback(self) -> None:
         self.call("db.rollback()", self.db.rollback)
         self.model.rollback()
-        self.check_depth()
 
     @precondition(lambda self: self.model.depth == 0)
     @rule(method=st.sampled_from(["commit", "rollback"]))
     def close_without_transaction(self, method: str) -> None:
         self.check_raises(RuntimeError, f"db.{method}()", getattr(self.db, method),
                           f"{method}() with no open transaction raises RuntimeError and changes nothing")
+
+    @precondition(lambda self: self.model.depth <= MAX_DEPTH - 2)
+    @rule(
+        outer=KEYS, inner=KEYS, value=VALUES, ttl=TTLS,
+        change=st.sampled_from(["set", "set with ttl", "delete", "expire", "persist"]),
+        inner_close=st.sampled_from(["commit", "rollback"]),
+        outer_close=st.sampled_from(["commit", "rollback"]),
+    )
+    def nested_transactions(
+        self, outer: str, inner: str, value: str, ttl: float, change: str, inner_close: str, outer_close: str,
+    ) -> None:
+        """begin(); set(outer); begin(); <change inner>; close; close; then read ``inner`` back."""
+        self.begin()
+        self.set(outer, value)
+        self.begin()
+        if change == "set":
+            self.set(inner, value + "!")
+        elif change == "set with ttl":
+            self.set_with_ttl(inner, value + "!", ttl)
+        elif change == "expire":
+            self.expire(inner, ttl)
+        else:
+            getattr(self, change)(inner)  # delete or persist
+        for close in (inner_close, outer_close):
+            getattr(self, close)()
+        self.get(inner)
+        self.ttl(inner)
+        self.length()
 
     @precondition(lambda self: self.model.depth < MAX_DEPTH)
     @rule(key=KEYS, value=VALUES, other=KEYS, fails=st.booleans())
@@ -511,11 +749,10 @@ class Stage3Machine(Stage2Machine):
         block = ["with db.transaction() as t:", f"    t.set({key!r}, {value!r})", f"    t.delete({other!r})"]
         if fails:
             block = ["try:"] + [f"    {line}" for line in block] + ["        raise Boom()", "except Boom:", "    pass"]
-        lines = block
-        for line in lines:
+        for line in block:
             self.log.note(line)
         self.model.last_call = self.clock.now
-        text = "; ".join(line.strip() for line in lines)
+        text = "; ".join(line.strip() for line in block)
         try:
             with self.db.transaction() as t:
                 t.set(key, value)
@@ -539,11 +776,6 @@ class Stage3Machine(Stage2Machine):
             self.model.rollback()
         else:
             self.model.commit()
-        self.check_depth()
-
-    def check_depth(self) -> None:
-        got = self.call("db.depth", lambda: self.db.depth)
-        self.check(got, self.model.depth, "db.depth", "depth is the number of open transactions")
 
 
 class Stage4Machine(Stage3Machine):
@@ -558,12 +790,13 @@ class Stage4Machine(Stage3Machine):
         text = code("db.scan", prefix, start_after=start_after, limit=limit)
         got = self.call(text, lambda: self.db.scan(prefix, start_after=start_after, limit=limit))
         expected = self.model.scan(prefix, start_after, limit)
-        if not (isinstance(got, list) and got == expected and all(type(p) is tuple for p in got)):
-            self.fail(
-                f"{text} returned {got!r}; expected {expected!r}: scan lists (key, value) for the live"
-                " keys of the innermost view that start with prefix, in ascending key order, only keys"
-                " strictly greater than start_after, at most limit pairs"
-            )
+        problem = scan_problem(
+            got, expected,
+            "scan lists (key, value) for the live keys of the innermost view that start with prefix, in"
+            " ascending key order, only keys strictly greater than start_after, at most limit pairs",
+        )
+        if problem:
+            self.fail(f"{text} returned {got!r}; expected {expected!r}: {problem}")
 
 
 def run_machine(machine: type[Stage1Machine], solution: type, steps: int) -> None:

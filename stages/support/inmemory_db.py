@@ -197,11 +197,15 @@ def scan_problem(got: Any, expected: list[tuple[str, str]], rule: str) -> str | 
 
 # -- cost ---------------------------------------------------------------------------
 
+# Every time here is the process's CPU time (time.process_time): on a loaded
+# machine the process waits for a core, sometimes for longer than a whole run
+# lasts, and waiting costs no CPU time. So a stall never looks like slowness.
+CLOCK = time.process_time
+
 # Filling a database chunk by chunk, the fill stops with the complexity message
 # when a chunk costs FILL_SLOWDOWN times the first one and the fill has already
-# taken FILL_BUDGET seconds: an O(1) set() never gets near both (a loaded
-# machine can stall one chunk, not make a 200,000-key fill last seconds), while
-# an O(n) one would otherwise run into the test's time limit.
+# taken FILL_BUDGET seconds: an O(1) set() never gets near both, while an O(n)
+# one would otherwise run into the test's time limit.
 FILL_CHUNK = 2_000
 FILL_SLOWDOWN = 50
 FILL_BUDGET = 5.0
@@ -227,15 +231,15 @@ def fill(db: Any, size: int, key: Callable[[int], str] = "key{}".format, **optio
     Fails with the complexity message when ``set()`` of a new key grows so
     slow with the size of the database that the fill would not end in time.
     """
-    started = time.perf_counter()
+    started = CLOCK()
     first = None
     for low in range(0, size, FILL_CHUNK):
-        chunk_start = time.perf_counter()
+        chunk_start = CLOCK()
         for i in range(low, min(low + FILL_CHUNK, size)):
             db.set(key(i), "v", **options)
-        took = time.perf_counter() - chunk_start
+        took = CLOCK() - chunk_start
         first = took if first is None else first
-        if time.perf_counter() - started > FILL_BUDGET and took > FILL_SLOWDOWN * first:
+        if CLOCK() - started > FILL_BUDGET and took > FILL_SLOWDOWN * first:
             set_call = code("db.set", key(low), "v", **options)
             raise AssertionError(MEASURED.format(
                 what=f"{set_call} of a new key", per_large=took / FILL_CHUNK, large=low,
@@ -249,14 +253,14 @@ def fill(db: Any, size: int, key: Callable[[int], str] = "key{}".format, **optio
 def _timed(run: Callable[[int], object], count: int, cut: float) -> tuple[float, bool]:
     """Seconds that ``run(count)`` takes (extrapolated when cut short after ``cut`` s), and whether it was."""
     batch = max(1, count // 16)
-    done, start = 0, time.perf_counter()
+    done, start = 0, CLOCK()
     while done < count:
         run(min(batch, count - done))
         done += batch
-        spent = time.perf_counter() - start
+        spent = CLOCK() - start
         if spent > cut and done < count:
             return spent * count / done, True
-    return time.perf_counter() - start, False
+    return CLOCK() - start, False
 
 
 def assert_calls_take_constant_time(
@@ -286,7 +290,7 @@ def assert_calls_take_constant_time(
 
 
 def assert_cost_does_not_grow(
-    make_run: Callable[[int], Callable[[], object]],
+    make_round: Callable[[int], Callable[[], object]],
     *,
     small: int,
     large: int,
@@ -295,29 +299,28 @@ def assert_cost_does_not_grow(
     what: str,
     expected: str,
 ) -> float:
-    """Fail unless ``make_run(large)()`` costs at most ``factor`` x ``make_run(small)()``.
+    """Fail unless ``rounds`` rounds at size ``large`` cost at most ``factor`` x as many at ``small``.
 
-    As ``dojo.complexity.assert_scales`` (``what`` is done ``rounds`` times by
-    each run), but a large run that lasts more than ``CUT`` seconds twice
-    ends the check with the complexity message instead of running on into the
-    test's time limit.
+    ``make_round(n)`` builds the state of size ``n`` (not timed) and returns
+    one round of the workload, which does ``what``. As
+    ``dojo.complexity.assert_scales``, but a large run that lasts more than
+    ``CUT`` seconds is cut short between rounds (twice ends the check with the
+    complexity message instead of running on into the test's time limit), and
+    the turns go on while the sizes disagree (see ``MAX_TURNS``).
     """
-    run_small = make_run(small)
-    run_large = make_run(large)
+    round_small = make_round(small)
+    round_large = make_round(large)
 
-    def large_once() -> tuple[float, bool]:
-        start = time.perf_counter()
-        run_large()
-        spent = time.perf_counter() - start
-        return spent, spent > CUT
+    def run_small(count: int) -> None:
+        for _ in range(count):
+            round_small()
 
-    def small_once() -> float:
-        start = time.perf_counter()
-        run_small()
-        return time.perf_counter() - start
+    def run_large(count: int) -> None:
+        for _ in range(count):
+            round_large()
 
-    return _compare(small_once, large_once, rounds=rounds, small=small, large=large, factor=factor,
-                    what=what, expected=expected)
+    return _compare(lambda: _timed(run_small, rounds, math.inf)[0], lambda: _timed(run_large, rounds, CUT),
+                    rounds=rounds, small=small, large=large, factor=factor, what=what, expected=expected)
 
 
 def _compare(
@@ -473,6 +476,10 @@ MAX_DEPTH = 3
 
 class Boom(Exception):
     """The exception a ``with db.transaction():`` block raises in the state machine."""
+
+
+class Halt(BaseException):
+    """A ``BaseException`` that is not an ``Exception`` (as KeyboardInterrupt is), raised by a block too."""
 
 
 class Stage1Machine(RuleBasedStateMachine):
@@ -671,7 +678,7 @@ class Stage3Machine(Stage2Machine):
 
     def setup_lines(self) -> list[str]:
         lines = super().setup_lines()
-        lines[1] = "from stages.support.inmemory_db import Boom, FakeClock"
+        lines[1] = "from stages.support.inmemory_db import Boom, FakeClock, Halt"
         return lines
 
     @invariant()
@@ -743,36 +750,42 @@ class Stage3Machine(Stage2Machine):
         self.length()
 
     @precondition(lambda self: self.model.depth < MAX_DEPTH)
-    @rule(key=KEYS, value=VALUES, other=KEYS, fails=st.booleans())
-    def transaction(self, key: str, value: str, other: str, fails: bool) -> None:
+    @rule(key=KEYS, value=VALUES, other=KEYS, raising=st.sampled_from([None, Boom, Halt]))
+    def transaction(self, key: str, value: str, other: str, raising: type[BaseException] | None) -> None:
         """``with db.transaction() as t: t.set(key, value); t.delete(other)`` (then maybe raise)."""
         block = ["with db.transaction() as t:", f"    t.set({key!r}, {value!r})", f"    t.delete({other!r})"]
-        if fails:
-            block = ["try:"] + [f"    {line}" for line in block] + ["        raise Boom()", "except Boom:", "    pass"]
+        if raising:
+            name = raising.__name__
+            block = ["try:"] + [f"    {line}" for line in block] + [f"        raise {name}()", f"except {name}:", "    pass"]
         for line in block:
             self.log.note(line)
         self.model.last_call = self.clock.now
         text = "; ".join(line.strip() for line in block)
+        rule_text = ("the block commits on normal exit; it rolls back when it raises any exception"
+                     " (KeyboardInterrupt and other BaseExceptions included), and the exception propagates")
+        problem = None
         try:
             with self.db.transaction() as t:
                 t.set(key, value)
                 t.delete(other)
-                if fails:
-                    raise Boom()
-        except Boom:
-            if not fails:
-                raise
+                if raising:
+                    raise raising()
         except NotImplementedError:
             raise
-        except Exception as exc:  # noqa: BLE001
-            self.fail(f"`{text}` raised {type(exc).__name__}: {exc}; expected no exception{where(exc)}")
+        except (Boom, Halt) as exc:
+            if type(exc) is not raising:
+                raise
+        except BaseException as exc:  # noqa: BLE001 - reported below, outside this handler
+            problem = f"raised {type(exc).__name__}: {exc}; expected {'no exception' if not raising else raising.__name__}{where(exc)}"
         else:
-            if fails:
-                self.fail(f"`{text}` swallowed the exception; the exception of the block propagates")
+            if raising:
+                problem = f"swallowed the {raising.__name__}"
+        if problem:
+            self.fail(f"`{text}` {problem}: {rule_text}")
         self.model.begin()
         self.model.set(key, value)
         self.model.delete(other)
-        if fails:
+        if raising:
             self.model.rollback()
         else:
             self.model.commit()

@@ -370,6 +370,7 @@ class Model:
         self.clock = clock
         self.layers: list[dict[str, tuple[str, float | None]]] = [{}]
         self.last_call = clock.now  # time of the latest call on the database
+        self.ever_set: set[str] = set()  # the keys the reads check after every call
 
     @property
     def view(self) -> dict[str, tuple[str, float | None]]:
@@ -393,6 +394,7 @@ class Model:
         return sorted(k for k in self.view if self.live(k) is not None)
 
     def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        self.ever_set.add(key)
         self.view[key] = (value, None if ttl is None else self.clock.now + ttl)
 
     def delete(self, key: str) -> bool:
@@ -516,6 +518,44 @@ class Stage1Machine(RuleBasedStateMachine):
 
     def fail(self, message: str) -> None:
         raise AssertionError(self.log.explain(message)) from None
+
+    # -- what the database shows, compared after every call --
+
+    @invariant()
+    def reads_match_the_model(self) -> None:
+        """Read every key ever set (and len, ...) after each call; silent unless a read is wrong.
+
+        Not after a clock advance: the next call must be the first to meet a
+        key that just expired (and a purge's count stays exact). After a call,
+        the reads happen at the same instant, so they change nothing a read
+        could show: a key they drop lazily had expired already.
+        """
+        if self.clock.now == self.model.last_call:
+            self.check_reads()
+
+    def check_reads(self) -> None:
+        self.look("len(db)", lambda: len(self.db), len(self.model.keys()), "len is the number of keys present")
+        for key in sorted(self.model.ever_set):
+            self.look(f"{key!r} in db", lambda: key in self.db, self.model.live(key) is not None,
+                      "`in` is True exactly for the keys present")
+            self.look(code("db.get", key), lambda: self.db.get(key), self.model.get(key),
+                      "get returns the value stored under the key, or None when it is missing")
+
+    def look(self, text: str, run: Callable[[], Any], expected: Any, rule_text: str) -> None:
+        """Make a read that is not a step; on a wrong answer, add it to the calls and fail."""
+        try:
+            got = run()
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported with the calls so far
+            if expected == "KeyError" and isinstance(exc, KeyError):
+                return
+            self.log.note(text)
+            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected {expected!r}: {rule_text}{where(exc)}")
+        if expected == "KeyError" or not same(got, expected):
+            self.log.note(text)
+            wanted = "it to raise KeyError" if expected == "KeyError" else repr(expected)
+            self.fail(f"{text} returned {got!r}; expected {wanted}: {rule_text}")
 
     def check(self, got: Any, expected: Any, text: str, rule_text: str) -> None:
         if not same(got, expected):
@@ -652,9 +692,38 @@ class Stage2Machine(Stage1Machine):
         self.log.note(f"clock.advance({seconds!r})  # exactly to the next deadline")
         self.clock.advance(seconds)
 
-    @rule(key=KEYS, value=VALUES, bad=INVALID_TTLS, call=st.sampled_from(["set", "expire"]))
+    def check_reads(self) -> None:
+        super().check_reads()
+        for key in sorted(self.model.ever_set):
+            expected = "KeyError" if self.model.live(key) is None else self.model.ttl(key)
+            self.look(code("db.ttl", key), lambda: self.db.ttl(key), expected,
+                      "ttl is the remaining seconds (a float) for a key with an expiry, None for a live key"
+                      " without one, KeyError for a missing or expired key")
+
+    @rule(key=KEYS, value=VALUES, ttl=TTLS,
+          call=st.sampled_from(["get", "in", "len", "delete", "expire", "persist", "ttl", "purge_expired"]))
+    def call_on_a_key_that_just_expired(self, key: str, value: str, ttl: float, call: str) -> None:
+        """set(key, value, ttl=ttl); advance the clock exactly to the deadline; one call that meets the key."""
+        self.set_with_ttl(key, value, ttl)
+        self.log.note(f"clock.advance({ttl!r})  # exactly to the deadline of {key!r}")
+        self.clock.advance(ttl)
+        {
+            "get": lambda: self.get(key),
+            "in": lambda: self.contains(key),
+            "len": self.length,
+            "delete": lambda: self.delete(key),
+            "expire": lambda: self.expire(key, ttl),
+            "persist": lambda: self.persist(key),
+            "ttl": lambda: self.ttl(key),
+            "purge_expired": self.purge_expired,
+        }[call]()
+
+    @rule(key=KEYS, value=VALUES, bad=INVALID_TTLS | st.just((None, TypeError)),
+          call=st.sampled_from(["set", "expire"]))
     def call_with_an_invalid_ttl(self, key: str, value: str, bad: tuple, call: str) -> None:
         ttl, error = bad
+        if ttl is None:
+            call = "expire"  # set(key, value, ttl=None) is valid: no expiry
         if call == "set":
             text, run = code("db.set", key, value, ttl=ttl), lambda: self.db.set(key, value, ttl=ttl)
         else:
@@ -723,17 +792,23 @@ class Stage3Machine(Stage2Machine):
 
     @precondition(lambda self: self.model.depth <= MAX_DEPTH - 2)
     @rule(
-        outer=KEYS, inner=KEYS, value=VALUES, ttl=TTLS,
+        outer=KEYS, inner=KEYS, same_key=st.booleans(), value=VALUES, outer_ttl=st.none() | TTLS, ttl=TTLS,
         change=st.sampled_from(["set", "set with ttl", "delete", "expire", "persist"]),
+        pause=st.none() | STEPS, purge=st.booleans(),
         inner_close=st.sampled_from(["commit", "rollback"]),
         outer_close=st.sampled_from(["commit", "rollback"]),
     )
     def nested_transactions(
-        self, outer: str, inner: str, value: str, ttl: float, change: str, inner_close: str, outer_close: str,
+        self, outer: str, inner: str, same_key: bool, value: str, outer_ttl: float | None, ttl: float,
+        change: str, pause: float | None, purge: bool, inner_close: str, outer_close: str,
     ) -> None:
-        """begin(); set(outer); begin(); <change inner>; close; close; then read ``inner`` back."""
+        """begin(); set(outer); begin(); <change inner>; [time passes; purge]; look; close; close."""
+        inner = outer if same_key else inner
         self.begin()
-        self.set(outer, value)
+        if outer_ttl is None:
+            self.set(outer, value)
+        else:
+            self.set_with_ttl(outer, value, outer_ttl)
         self.begin()
         if change == "set":
             self.set(inner, value + "!")
@@ -743,11 +818,18 @@ class Stage3Machine(Stage2Machine):
             self.expire(inner, ttl)
         else:
             getattr(self, change)(inner)  # delete or persist
+        if pause is not None:
+            self.advance_clock(pause)
+        if purge:
+            self.purge_expired()
+        self.look_inside()
         for close in (inner_close, outer_close):
             getattr(self, close)()
-        self.get(inner)
-        self.ttl(inner)
+
+    def look_inside(self) -> None:
+        """A read inside the nested transactions (the invariant reads the rest after the rule)."""
         self.length()
+
 
     @precondition(lambda self: self.model.depth < MAX_DEPTH)
     @rule(key=KEYS, value=VALUES, other=KEYS, raising=st.sampled_from([None, Boom, Halt]))
@@ -791,25 +873,63 @@ class Stage3Machine(Stage2Machine):
             self.model.commit()
 
 
-class Stage4Machine(Stage3Machine):
-    """Stage 3's calls plus prefix scans."""
+# Prefixes may end in the highest code point, which has no successor.
+PREFIXES = st.text(alphabet="ab\U0010ffff", max_size=2)
+SCAN_RULE = (
+    "scan lists (key, value) for the live keys of the innermost view that start with prefix, in"
+    " ascending key order, only keys strictly greater than start_after, at most limit pairs"
+)
+BAD_SCANS = st.sampled_from([
+    ({"prefix": None}, TypeError, "prefix is a str"),
+    ({"prefix": 1}, TypeError, "prefix is a str"),
+    ({"start_after": 1}, TypeError, "start_after is a str or None"),
+    ({"limit": True}, TypeError, "limit is an int >= 0 or None; a bool raises TypeError"),
+    ({"limit": False}, TypeError, "limit is an int >= 0 or None; a bool raises TypeError"),
+    ({"limit": 1.0}, TypeError, "limit is an int >= 0 or None; a non-int raises TypeError"),
+    ({"limit": -1}, ValueError, "limit is an int >= 0 or None; a negative int raises ValueError"),
+])
 
-    @rule(
-        prefix=st.text(alphabet="ab", max_size=2),
-        start_after=st.none() | KEYS,
-        limit=st.none() | st.integers(0, 4),
-    )
+
+class Stage4Machine(Stage3Machine):
+    """Stage 3's calls plus prefix scans; the invariant's reads include ``db.scan()``."""
+
+    def check_reads(self) -> None:
+        expected = self.model.scan("", None, None)
+        text = "db.scan()"
+        try:
+            got = self.db.scan()
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported with the calls so far
+            self.log.note(text)
+            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected {expected!r}: {SCAN_RULE}{where(exc)}")
+        problem = scan_problem(got, expected, SCAN_RULE)
+        if problem:
+            self.log.note(text)
+            self.fail(f"{text} returned {got!r}; expected {expected!r}: {problem}")
+        super().check_reads()
+
+    def look_inside(self) -> None:
+        super().look_inside()
+        self.scan("", None, None)
+
+    @rule(prefix=PREFIXES, start_after=st.none() | KEYS, limit=st.none() | st.integers(0, 4))
     def scan(self, prefix: str, start_after: str | None, limit: int | None) -> None:
         text = code("db.scan", prefix, start_after=start_after, limit=limit)
         got = self.call(text, lambda: self.db.scan(prefix, start_after=start_after, limit=limit))
         expected = self.model.scan(prefix, start_after, limit)
-        problem = scan_problem(
-            got, expected,
-            "scan lists (key, value) for the live keys of the innermost view that start with prefix, in"
-            " ascending key order, only keys strictly greater than start_after, at most limit pairs",
-        )
+        problem = scan_problem(got, expected, SCAN_RULE)
         if problem:
             self.fail(f"{text} returned {got!r}; expected {expected!r}: {problem}")
+
+    @rule(bad=BAD_SCANS, prefix=PREFIXES)
+    def scan_with_an_invalid_argument(self, bad: tuple, prefix: str) -> None:
+        arguments, error, why = bad
+        arguments = {"prefix": prefix} | arguments
+        text = code("db.scan", arguments.pop("prefix"), **arguments)
+        prefix_arg = bad[0].get("prefix", prefix)
+        self.check_raises(error, text, lambda: self.db.scan(prefix_arg, **arguments),
+                          f"{why}; an invalid argument raises, before anything else")
 
 
 def run_machine(machine: type[Stage1Machine], solution: type, steps: int) -> None:

@@ -183,6 +183,11 @@ def test_a_key_equal_to_a_stored_str_but_not_a_str_is_rejected(solution):
     returned(db.get("1"), "one", "db.get('1') after the rejected calls", "a call that raises changes nothing")
 
 
+# The complexity checks build databases of 200,000 keys: on a loaded machine that
+# alone can take longer than pytest's usual limit. Their own measurements stop
+# early (in CPU time), so a longer limit cannot hide a hang.
+SLOW = pytest.mark.timeout(180)
+
 # Each call leaves the database as it found it, so every timed run meets the same
 # size; the keys are few and reused, so both sizes read them from the CPU's cache.
 HOT = [f"key{i}" for i in range(0, 2_000, 20)]
@@ -199,6 +204,7 @@ CAUSES = {
 }
 
 
+@SLOW
 def test_get_set_delete_in_and_len_cost_does_not_grow_with_the_database(solution):
     databases = {size: fill(solution(), size) for size in (2_000, 200_000)}
     for call, make_call in CALLS.items():

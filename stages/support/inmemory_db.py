@@ -873,8 +873,10 @@ class Stage3Machine(Stage2Machine):
             self.model.commit()
 
 
-# Prefixes may end in the highest code point, which has no successor.
-PREFIXES = st.text(alphabet="ab\U0010ffff", max_size=2)
+# Prefixes of the keys' letters, or with characters that are special to a glob,
+# a regex or LIKE (a prefix is literal), or ending in the highest code point,
+# which has no successor.
+PREFIXES = st.text(alphabet="ab", max_size=2) | st.text(alphabet="ab.*?[%_\\\U0010ffff", min_size=1, max_size=2)
 SCAN_RULE = (
     "scan lists (key, value) for the live keys of the innermost view that start with prefix, in"
     " ascending key order, only keys strictly greater than start_after, at most limit pairs"
@@ -921,6 +923,16 @@ class Stage4Machine(Stage3Machine):
         problem = scan_problem(got, expected, SCAN_RULE)
         if problem:
             self.fail(f"{text} returned {got!r}; expected {expected!r}: {problem}")
+
+    @rule(prefix=PREFIXES, start_after=st.none() | KEYS, limit=st.integers(1, 3))
+    def page_through(self, prefix: str, start_after: str | None, limit: int) -> None:
+        """Scan page after page, each from the last key of the one before, until a page is empty."""
+        for _ in range(len(self.model.keys()) + 2):
+            self.scan(prefix, start_after, limit)
+            page = self.model.scan(prefix, start_after, limit)
+            if not page:
+                break
+            start_after = page[-1][0]
 
     @rule(bad=BAD_SCANS, prefix=PREFIXES)
     def scan_with_an_invalid_argument(self, bad: tuple, prefix: str) -> None:

@@ -792,18 +792,21 @@ class Stage3Machine(Stage2Machine):
 
     @precondition(lambda self: self.model.depth <= MAX_DEPTH - 2)
     @rule(
-        outer=KEYS, inner=KEYS, same_key=st.booleans(), value=VALUES, outer_ttl=st.none() | TTLS, ttl=TTLS,
+        outer=KEYS, inner=KEYS, same_key=st.booleans(), committed=st.booleans(), value=VALUES,
+        outer_ttl=st.none() | TTLS, ttl=TTLS,
         change=st.sampled_from(["set", "set with ttl", "delete", "expire", "persist"]),
         pause=st.none() | STEPS, purge=st.booleans(),
         inner_close=st.sampled_from(["commit", "rollback"]),
         outer_close=st.sampled_from(["commit", "rollback"]),
     )
     def nested_transactions(
-        self, outer: str, inner: str, same_key: bool, value: str, outer_ttl: float | None, ttl: float,
-        change: str, pause: float | None, purge: bool, inner_close: str, outer_close: str,
+        self, outer: str, inner: str, same_key: bool, committed: bool, value: str, outer_ttl: float | None,
+        ttl: float, change: str, pause: float | None, purge: bool, inner_close: str, outer_close: str,
     ) -> None:
-        """begin(); set(outer); begin(); <change inner>; [time passes; purge]; look; close; close."""
+        """[set(inner)]; begin(); set(outer); begin(); <change inner>; [time passes; purge]; look; close; close."""
         inner = outer if same_key else inner
+        if committed:  # a value underneath, for the transactions to hide and uncover
+            self.set(inner, value + "0")
         self.begin()
         if outer_ttl is None:
             self.set(outer, value)

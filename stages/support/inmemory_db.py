@@ -218,6 +218,8 @@ CUT = 1.0
 # slow a run down, so one clean turn of each size is enough to pass.
 MIN_TURNS = 3
 MAX_TURNS = 30
+# ... unless the large size is CLEARLY times beyond the factor: no noise does that.
+CLEARLY = 4
 
 MEASURED = (
     "{what}: {per_large:.2g} s each time with {large:,} keys vs {per_small:.2g} s with {small:,} keys"
@@ -340,7 +342,8 @@ def _compare(
             took, was_cut = large_once()
             t_large = min(t_large, took)
             cuts = cuts + 1 if was_cut else 0
-            if cuts == 2 or (turn >= MIN_TURNS and t_large <= factor * t_small):
+            settled = t_large <= factor * t_small or t_large > CLEARLY * factor * t_small
+            if cuts == 2 or (turn >= MIN_TURNS and settled):
                 break
     finally:
         if enabled:

@@ -83,9 +83,16 @@ def clock() -> FakeClock:
 # -- messages -------------------------------------------------------------------
 
 
+def source(value: Any) -> str:
+    """``repr(value)``, but code that runs for a float NaN or infinity: ``float('nan')``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    return repr(value)
+
+
 def code(call: str, *args: Any, **kwargs: Any) -> str:
     """``code("db.get", "a")`` -> ``"db.get('a')"``: a call as the learner would type it."""
-    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    parts = [source(a) for a in args] + [f"{k}={source(v)}" for k, v in kwargs.items()]
     return f"{call}({', '.join(parts)})"
 
 
@@ -721,19 +728,19 @@ class Stage2Machine(Stage1Machine):
             "purge_expired": self.purge_expired,
         }[call]()
 
-    @rule(key=KEYS, value=VALUES, bad=INVALID_TTLS | st.just((None, TypeError)),
-          call=st.sampled_from(["set", "expire"]))
-    def call_with_an_invalid_ttl(self, key: str, value: str, bad: tuple, call: str) -> None:
-        ttl, error = bad
-        if ttl is None:
-            call = "expire"  # set(key, value, ttl=None) is valid: no expiry
-        if call == "set":
-            text, run = code("db.set", key, value, ttl=ttl), lambda: self.db.set(key, value, ttl=ttl)
-        else:
-            text, run = code("db.expire", key, ttl), lambda: self.db.expire(key, ttl)
-        self.check_raises(error, text, run,
-                          "ttl must be an int or float (not bool), greater than zero and finite;"
-                          " otherwise the call raises and changes nothing")
+    @rule(key=KEYS, value=VALUES, call=st.sampled_from(["set", "expire"]), bads=st.lists(
+        INVALID_TTLS | st.just((None, TypeError)), min_size=1, max_size=6, unique_by=lambda bad: repr(bad[0]),
+    ))
+    def call_with_invalid_ttls(self, key: str, value: str, call: str, bads: list[tuple]) -> None:
+        """A few invalid ttls in a row (a list, so a failure shrinks to the one ttl that shows it)."""
+        for ttl, error in bads:
+            if call == "set" and ttl is not None:  # set(key, value, ttl=None) is valid: no expiry
+                text, run = code("db.set", key, value, ttl=ttl), lambda: self.db.set(key, value, ttl=ttl)
+            else:
+                text, run = code("db.expire", key, ttl), lambda: self.db.expire(key, ttl)
+            self.check_raises(error, text, run,
+                              "ttl must be an int or float (not bool), greater than zero and finite;"
+                              " otherwise the call raises and changes nothing")
 
 
 class Stage3Machine(Stage2Machine):

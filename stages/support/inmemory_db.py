@@ -728,6 +728,23 @@ class Stage2Machine(Stage1Machine):
             "purge_expired": self.purge_expired,
         }[call]()
 
+    @rule(key=KEYS, value=VALUES, ttl=TTLS,
+          change=st.sampled_from(["set", "set with ttl", "delete", "expire", "persist"]))
+    def purge_after_a_deadline_changed(self, key: str, value: str, ttl: float, change: str) -> None:
+        """set(key, ttl=ttl); change the key's deadline; advance to the old deadline; purge_expired()."""
+        self.set_with_ttl(key, value, ttl)
+        if change == "set":
+            self.set(key, value)
+        elif change == "set with ttl":
+            self.set_with_ttl(key, value, ttl * 2)
+        elif change == "expire":
+            self.expire(key, ttl * 2)
+        else:
+            getattr(self, change)(key)  # delete or persist
+        self.log.note(f"clock.advance({ttl!r})  # to the old deadline of {key!r}")
+        self.clock.advance(ttl)
+        self.purge_expired()
+
     @rule(key=KEYS, value=VALUES, call=st.sampled_from(["set", "expire"]), bads=st.lists(
         INVALID_TTLS | st.just((None, TypeError)), min_size=1, max_size=6, unique_by=lambda bad: repr(bad[0]),
     ))

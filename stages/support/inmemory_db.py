@@ -964,6 +964,11 @@ class Stage4Machine(Stage3Machine):
                 break
             start_after = page[-1][0]
 
+    @rule(prefix=st.text(alphabet="ab", min_size=1, max_size=2), limit=st.none() | st.integers(1, 4))
+    def scan_from_before_the_prefix(self, prefix: str, limit: int | None) -> None:
+        """start_after='' sorts before every prefix: the keys between it and the prefix must not stop the scan."""
+        self.scan(prefix, "", limit)
+
     @rule(bad=BAD_SCANS, prefix=PREFIXES)
     def scan_with_an_invalid_argument(self, bad: tuple, prefix: str) -> None:
         arguments, error, why = bad

@@ -14,11 +14,15 @@ import pytest
 from tests.support import REPO, run_stages
 
 KATA = "inmemory_db"
+# Each test runs up to four stages in a fresh process, complexity checks of
+# 200,000 keys included: on a loaded machine that takes minutes, not seconds.
+RUN_TIMEOUT = 900
+pytestmark = pytest.mark.timeout(RUN_TIMEOUT + 60)
 
 
 @pytest.mark.parametrize("stage", [1, 2, 3])
 def test_reference_passes_its_stages_and_fails_the_next(stage, tmp_path):
-    run = run_stages(KATA, stage + 1, REPO / "reference" / f"stage{stage}", tmp_path)
+    run = run_stages(KATA, stage + 1, REPO / "reference" / f"stage{stage}", tmp_path, timeout=RUN_TIMEOUT)
     for earlier in range(1, stage + 1):
         assert run.status(KATA, earlier) == "passed", (
             f"reference/stage{stage} should pass stage {earlier}, but it is {run.status(KATA, earlier)!r}:\n"
@@ -32,7 +36,7 @@ def test_reference_passes_its_stages_and_fails_the_next(stage, tmp_path):
 
 @pytest.mark.parametrize("solution", ["reference/stage4", "reference"])
 def test_full_reference_passes_every_stage(solution, tmp_path):
-    run = run_stages(KATA, 4, solution, tmp_path)
+    run = run_stages(KATA, 4, solution, tmp_path, timeout=RUN_TIMEOUT)
     statuses = {stage: run.status(KATA, stage) for stage in range(1, 5)}
     assert statuses == {1: "passed", 2: "passed", 3: "passed", 4: "passed"}, (
         f"--solution {solution} should pass all four stages; got {statuses}:\n" + run.explain()
@@ -41,7 +45,7 @@ def test_full_reference_passes_every_stage(solution, tmp_path):
 
 
 def test_stub_fails_stage_one_readably_and_locks_the_rest(tmp_path):
-    run = run_stages(KATA, 4, REPO / "katas", tmp_path)
+    run = run_stages(KATA, 4, REPO / "katas", tmp_path, timeout=RUN_TIMEOUT)
     stages = run.stages(KATA)
     first = stages.get(1, {})
     assert first.get("status") == "failed", f"the stub should fail stage 1; got {first!r}:\n" + run.explain()

@@ -1,8 +1,20 @@
 """Stage 1 of the in-memory database: set, get, delete, ``in`` and ``len`` on str keys and values."""
 
+import itertools
+
 import pytest
 
-from stages.support.inmemory_db import NOT_STR, Stage1Machine, code, raises, rejects, returned, run_machine
+from stages.support.inmemory_db import (
+    NOT_STR,
+    Stage1Machine,
+    assert_calls_take_constant_time,
+    code,
+    fill,
+    raises,
+    rejects,
+    returned,
+    run_machine,
+)
 
 NON_STR_KEY = "keys are str; anything else raises TypeError and changes nothing"
 NON_STR_VALUE = "values are str; anything else raises TypeError and changes nothing"
@@ -171,6 +183,50 @@ def test_a_key_equal_to_a_stored_str_but_not_a_str_is_rejected(solution):
     returned(db.get("1"), "one", "db.get('1') after the rejected calls", "a call that raises changes nothing")
 
 
+# The complexity checks build databases of 200,000 keys: on a loaded machine that
+# alone can take longer than pytest's usual limit. Their own measurements stop
+# early (in CPU time), so a longer limit cannot hide a hang.
+SLOW = pytest.mark.timeout(180)
+
+# Each call leaves the database as it found it, so every timed run meets the same
+# size; the keys are few and reused, so both sizes read them from the CPU's cache.
+HOT = [f"key{i}" for i in range(0, 2_000, 20)]
+CALLS = {
+    "db.get(key)": lambda db, key: db.get(key),
+    "db.set(key, value) of an existing key": lambda db, key: db.set(key, "w"),
+    "db.delete(key), then db.set(key, value) again": lambda db, key: (db.delete(key), db.set(key, "v")),
+    "key in db": lambda db, key: key in db,
+    "len(db)": lambda db, key: len(db),
+}
+O1 = "get, set, delete, in and len cost O(1) on average: the time per call does not grow with the number of keys"
+CAUSES = {
+    "len(db)": " (a len that counts the keys one by one fails; keep the count, or ask the dict)",
+}
+
+
+@SLOW
+def test_get_set_delete_in_and_len_cost_does_not_grow_with_the_database(solution):
+    databases = {size: fill(solution(), size) for size in (2_000, 200_000)}
+    for call, make_call in CALLS.items():
+
+        def make_run(size, make_call=make_call):
+            db, keys = databases[size], itertools.cycle(HOT)
+
+            def run(count):
+                for _ in range(count):
+                    make_call(db, next(keys))
+
+            return run
+
+        assert_calls_take_constant_time(
+            make_run, small=2_000, large=200_000, factor=5,
+            what=call, expected=O1 + CAUSES.get(call, ""),
+        )
+
+
+# A failing run shrinks its calls to the shortest sequence: on a loaded machine
+# that can outlast pytest's usual limit.
+@pytest.mark.timeout(180)
 def test_basic_operations_match_a_model(solution):
     """Random sequences of set/get/delete/in/len (and rejected arguments) agree with a dict."""
     run_machine(Stage1Machine, solution, steps=20)

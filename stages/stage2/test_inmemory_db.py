@@ -4,21 +4,25 @@ Every test drives a fake clock (``clock.advance(5)``) that starts at t=1000.0;
 no test sleeps.
 """
 
+import itertools
 import sys
 import time
 from fractions import Fraction
 
 import pytest
 
-from dojo.complexity import assert_scales
 from dojo.concurrency import wait_until
+from dojo.memory import SolutionMemory
 from stages.support.inmemory_db import (  # noqa: F401 - clock is a fixture
     BAD_TTLS,
     NOT_STR,
     FakeClock,
     Stage2Machine,
+    assert_calls_take_constant_time,
+    assert_cost_does_not_grow,
     clock,
     code,
+    fill,
     raises,
     rejects,
     returned,
@@ -30,6 +34,10 @@ EXPIRED = "a key set at time t with ttl=d is expired from clock() >= t + d on"
 MISSING = "an expired key is missing for every call"
 BAD_TTL = "ttl must be an int or float (not bool), greater than zero and finite; otherwise it raises and nothing changes"
 TTL_KEYS = ["a", "b", "c"]
+# The complexity and memory checks build databases of 200,000 keys: on a loaded
+# machine that alone can take longer than pytest's usual limit. Their own
+# measurements stop early (in CPU time), so a longer limit cannot hide a hang.
+SLOW = pytest.mark.timeout(180)
 
 
 def test_a_key_set_with_ttl_is_live_until_its_deadline(solution, clock):
@@ -358,10 +366,11 @@ def test_the_database_reads_time_only_through_its_clock(solution, solution_dir, 
     db.persist("a")
     db.purge_expired()
     db.delete("a")
-    assert not called, (
-        f"the database called {', '.join(sorted(set(called)))} although it was given a clock:"
-        " the database reads time only through the clock it was given"
-    )
+    if called:
+        raise AssertionError(
+            f"the database called {', '.join(sorted(set(called)))} although it was given a clock:"
+            " the database reads time only through the clock it was given"
+        )
 
 
 def test_a_clock_far_from_the_real_time_is_obeyed(solution):
@@ -380,41 +389,120 @@ def test_the_default_clock_counts_seconds(solution):
     db = solution()
     db.set("a", "1", ttl=1000)
     remaining = db.ttl("a")
-    assert isinstance(remaining, float) and 990 < remaining <= 1000, (
-        f"db.ttl('a') right after db.set('a', '1', ttl=1000) on InMemoryDB() returned {remaining!r};"
-        " expected about 1000.0: the default clock is time.monotonic, in seconds"
-    )
+    if not (isinstance(remaining, float) and 990 < remaining <= 1000):
+        raise AssertionError(
+            f"db.ttl('a') right after db.set('a', '1', ttl=1000) on InMemoryDB() returned {remaining!r};"
+            " expected about 1000.0: the default clock is time.monotonic, in seconds"
+        )
     db.set("b", "1", ttl=1e-6)
     expired = wait_until(lambda: db.get("b") is None, 5)  # a microsecond passes while we ask
-    assert expired, (
-        "db.get('b') still returned '1' 5 s after db.set('b', '1', ttl=1e-6) on InMemoryDB():"
-        " the default clock is time.monotonic, in seconds"
-    )
+    if not expired:
+        raise AssertionError(
+            "db.get('b') still returned '1' 5 s after db.set('b', '1', ttl=1e-6) on InMemoryDB():"
+            " the default clock is time.monotonic, in seconds"
+        )
 
 
+@SLOW
 def test_purge_expired_costs_time_for_the_expired_keys_only(solution):
     def make_run(live):
         clock = FakeClock()
-        db = solution(clock=clock)
-        for i in range(live):
-            db.set(f"live{i}", "v", ttl=1e6)
+        db = fill(solution(clock=clock), live, "live{}".format, ttl=1e6)
         expiring = [f"gone{i}" for i in range(10)]
 
-        def run():
-            for _ in range(3):
-                for key in expiring:
-                    db.set(key, "v", ttl=1)
-                clock.advance(1)
-                db.purge_expired()
+        def one_round():
+            for key in expiring:
+                db.set(key, "v", ttl=1)
+            clock.advance(1)
+            db.purge_expired()
 
-        return run
+        return one_round
 
-    assert_scales(
+    assert_cost_does_not_grow(
         make_run, small=2_000, large=200_000, factor=8,
         rounds=3,
-        what="db.purge_expired() with 10 expired keys among live keys",
-        expected="a heap of deadlines: the cost follows the expired keys, not the size of the database",
+        what="10 db.set(key, 'v', ttl=1), clock.advance(1), then db.purge_expired(), among keys that live on",
+        expected="purge_expired costs time for the expired entries, not for the size of the database."
+        " Usually a pass over every key (in purge_expired, or in a call it makes), or a structure whose"
+        " removals cost O(n) (a list kept sorted, say), makes it grow with the database",
     )
+
+
+# Calls on a database whose keys all expire some day: each leaves it as it found it.
+EXPIRING_CALLS = {
+    "db.get(key)": lambda db, key: db.get(key),
+    "key in db": lambda db, key: key in db,
+    "len(db)": lambda db, key: len(db),
+    "db.ttl(key)": lambda db, key: db.ttl(key),
+    "db.set(key, value, ttl=1e6) of an existing key": lambda db, key: db.set(key, "w", ttl=1e6),
+    "db.delete(key), then db.set(key, value, ttl=1e6) again": lambda db, key: (
+        db.delete(key), db.set(key, "v", ttl=1e6)
+    ),
+}
+
+
+@SLOW
+def test_get_in_len_and_ttl_cost_does_not_grow_with_keys_that_expire(solution):
+    hot = [f"key{i}" for i in range(0, 2_000, 20)]
+    databases = {size: fill(solution(clock=FakeClock()), size, ttl=1e6) for size in (2_000, 200_000)}
+    for call, make_call in EXPIRING_CALLS.items():
+
+        def make_run(size, make_call=make_call):
+            db, keys = databases[size], itertools.cycle(hot)
+
+            def run(count):
+                for _ in range(count):
+                    make_call(db, next(keys))
+
+            return run
+
+        assert_calls_take_constant_time(
+            make_run, small=2_000, large=200_000, factor=5,
+            what=call + ", every key with a ttl",
+            expected="get, set, delete, in and len cost O(1) on average at every stage, keys with a ttl"
+            " included (a len that checks every key's deadline fails: purge the expired ones, then count)",
+        )
+
+
+# Giving one key a new expiry, again and again, must not grow the database. (The
+# contract says 300,000 times; 30,000 of each call already show a heap that keeps
+# every stale entry, at about 90 bytes each, and counting allocations makes each
+# call several times slower.)
+RESETS = 30_000
+MEMORY_LIMIT = 1_000_000  # bytes
+
+
+@SLOW
+def test_memory_follows_the_keys_held_not_the_calls_made(solution, solution_dir, clock):
+    with SolutionMemory(solution_dir) as memory:
+        db = solution(clock=clock)
+        for _ in range(500):
+            db.set("hot", "v", ttl=1000)
+            db.expire("hot", 1000)
+        before = memory.held()
+        done = 0
+        for checkpoint in (3_000, 10_000, RESETS):  # stop early once the growth shows
+            for _ in range(checkpoint - done):
+                db.set("hot", "v", ttl=1000)
+                db.expire("hot", 1000)
+            done = checkpoint
+            grown = memory.held() - before
+            if grown > MEMORY_LIMIT:
+                break
+    if grown > MEMORY_LIMIT:
+        raise AssertionError(
+            f"after db.set('hot', 'v', ttl=1000) and db.expire('hot', 1000) {done:,} times each, on a"
+            f" database holding that one key, the database holds {grown / 1e6:.1f} MB more than after the"
+            f" first 500 times (expected less than {MEMORY_LIMIT / 1e6:g} MB): memory stays proportional to"
+            " the keys held, however often a key is set with a ttl or given a new expiry (a heap with lazy"
+            " deletion must drop or compact its stale entries). Only the database's own allocations count.\n\n"
+            "    from katas.inmemory_db import InMemoryDB\n"
+            "    from stages.support.inmemory_db import FakeClock\n"
+            "    db = InMemoryDB(clock=FakeClock(1000.0))\n"
+            f"    for _ in range({done + 500}):\n"
+            "        db.set('hot', 'v', ttl=1000)\n"
+            "        db.expire('hot', 1000)\n"
+        )
 
 
 def test_purge_expired_removes_them_from_memory(solution, clock):
@@ -427,6 +515,9 @@ def test_purge_expired_removes_them_from_memory(solution, clock):
     returned(db.purge_expired(), 0, "db.purge_expired() right after a purge", "nothing expired is left in memory")
 
 
+# A failing run shrinks its calls to the shortest sequence: on a loaded machine
+# that can outlast pytest's usual limit.
+@pytest.mark.timeout(180)
 def test_expiry_matches_a_model(solution):
     """Random sequences with ttl, expire, persist, ttl(), purge_expired and clock advances agree with a model."""
     run_machine(Stage2Machine, solution, steps=25)

@@ -4,16 +4,28 @@
   calls ``clock.advance(seconds)``; no test sleeps.
 - ``returned``/``raises``/``unchanged``: assertions whose messages say what
   was called, what came back and what the contract expects.
+- ``scan_problem``: what is wrong with a ``scan()`` result, in words
+  (a ``tuple`` subclass such as a named tuple is a fine pair).
+- ``fill``, ``assert_cost_does_not_grow`` and ``assert_calls_take_constant_time``:
+  the contract's complexity checks (two sizes, one run, a generous factor),
+  each stopping early with the complexity message when a solution is so
+  slow that a full measurement would run into the test's time limit.
 - ``Model`` and the ``Stage1Machine`` .. ``Stage4Machine`` state machines:
   each stage's machine adds that stage's calls to the previous one's, runs
   them beside an obviously-correct model and, on a mismatch, prints the
-  shortest failing sequence of calls as code the learner can paste.
+  shortest failing sequence of calls as code the learner can paste. What
+  the database shows (``len``, ``get``, ``in``, ``ttl``, ``depth``) is
+  compared with the model after every call by an invariant, which adds a
+  line to the printed calls only when it fails.
 """
 
 from __future__ import annotations
 
+import gc
+import itertools
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import pytest
@@ -21,6 +33,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    invariant,
     precondition,
     rule,
     run_state_machine_as_test,
@@ -70,9 +83,16 @@ def clock() -> FakeClock:
 # -- messages -------------------------------------------------------------------
 
 
+def source(value: Any) -> str:
+    """``repr(value)``, but code that runs for a float NaN or infinity: ``float('nan')``."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"float({str(value)!r})"
+    return repr(value)
+
+
 def code(call: str, *args: Any, **kwargs: Any) -> str:
     """``code("db.get", "a")`` -> ``"db.get('a')"``: a call as the learner would type it."""
-    parts = [repr(a) for a in args] + [f"{k}={v!r}" for k, v in kwargs.items()]
+    parts = [source(a) for a in args] + [f"{k}={source(v)}" for k, v in kwargs.items()]
     return f"{call}({', '.join(parts)})"
 
 
@@ -164,6 +184,187 @@ BAD_TTLS = [
 ]
 
 
+def scan_problem(got: Any, expected: list[tuple[str, str]], rule: str) -> str | None:
+    """Why ``got`` is not the ``scan()`` result ``expected`` (``rule`` when the pairs differ); ``None`` if it is.
+
+    A pair may be any ``tuple`` (a named tuple is fine); when the type, not
+    the content, is the problem, the reason says so.
+    """
+    if not isinstance(got, list):
+        return (f"a {type(got).__name__} is not a list: scan returns a list of (key, value) tuples"
+                " (a tuple subclass, such as a named tuple, is fine)")
+    wrong = next((p for p in got if not isinstance(p, tuple)), None)
+    if wrong is not None:
+        return (f"{wrong!r} is a {type(wrong).__name__}, not a tuple: scan returns a list of (key, value)"
+                " tuples (a tuple subclass, such as a named tuple, is fine)")
+    if [tuple(p) for p in got] != expected:
+        return rule
+    return None
+
+
+# -- cost ---------------------------------------------------------------------------
+
+# Every time here is the process's CPU time (time.process_time): on a loaded
+# machine the process waits for a core, sometimes for longer than a whole run
+# lasts, and waiting costs no CPU time. So a stall never looks like slowness.
+CLOCK = time.process_time
+
+# Filling a database chunk by chunk, the fill stops with the complexity message
+# when a chunk costs FILL_SLOWDOWN times the first one and the fill has already
+# taken FILL_BUDGET seconds: an O(1) set() never gets near both, while an O(n)
+# one would otherwise run into the test's time limit.
+FILL_CHUNK = 2_000
+FILL_SLOWDOWN = 50
+FILL_BUDGET = 5.0
+# A timed run of the large size is cut short once it has lasted CUT seconds:
+# twice in a row means the operation does not take constant time.
+CUT = 1.0
+# Both sizes are timed in turns, the best time of each kept. On a loaded machine
+# a few-millisecond run is often stalled for far longer than it lasts, so while
+# the best times disagree the turns go on (up to MAX_TURNS): a stall can only
+# slow a run down, so one clean turn of each size is enough to pass.
+MIN_TURNS = 3
+MAX_TURNS = 30
+# ... unless the large size is CLEARLY times beyond the factor: no noise does that.
+CLEARLY = 4
+
+MEASURED = (
+    "{what}: {per_large:.2g} s each time with {large:,} keys vs {per_small:.2g} s with {small:,} keys"
+    " ({ratio:.0f}x slower{cut}; expected within {factor:g}x: {expected})"
+)
+
+
+def fill(db: Any, size: int, key: Callable[[int], str] = "key{}".format, **options: Any) -> Any:
+    """``db.set(key(i), "v", **options)`` for ``i`` in ``range(size)``; return ``db``.
+
+    Fails with the complexity message when ``set()`` of a new key grows so
+    slow with the size of the database that the fill would not end in time.
+    """
+    started = CLOCK()
+    first = None
+    for low in range(0, size, FILL_CHUNK):
+        chunk_start = CLOCK()
+        for i in range(low, min(low + FILL_CHUNK, size)):
+            db.set(key(i), "v", **options)
+        took = CLOCK() - chunk_start
+        first = took if first is None else first
+        if CLOCK() - started > FILL_BUDGET and took > FILL_SLOWDOWN * first:
+            set_call = code("db.set", key(low), "v", **options)
+            raise AssertionError(MEASURED.format(
+                what=f"{set_call} of a new key", per_large=took / FILL_CHUNK, large=low,
+                per_small=first / FILL_CHUNK, small=0, ratio=took / first,
+                cut=", so the fill stopped early", factor=FILL_SLOWDOWN,
+                expected="set costs O(1) on average, however many keys the database holds",
+            ))
+    return db
+
+
+def _timed(run: Callable[[int], object], count: int, cut: float) -> tuple[float, bool]:
+    """Seconds that ``run(count)`` takes (extrapolated when cut short after ``cut`` s), and whether it was."""
+    batch = max(1, count // 16)
+    done, start = 0, CLOCK()
+    while done < count:
+        run(min(batch, count - done))
+        done += batch
+        spent = CLOCK() - start
+        if spent > cut and done < count:
+            return spent * count / done, True
+    return CLOCK() - start, False
+
+
+def assert_calls_take_constant_time(
+    make_run: Callable[[int], Callable[[int], object]],
+    *,
+    small: int,
+    large: int,
+    factor: float,
+    what: str,
+    expected: str,
+) -> float:
+    """Fail unless one call costs about as much at size ``large`` as at ``small``.
+
+    ``make_run(n)`` builds a database of ``n`` keys (not timed) and returns
+    ``run(count)``, which makes ``count`` calls that leave it as they found
+    it. The count is chosen so that a run lasts a few milliseconds at the
+    small size; a run at the large size that lasts more than ``CUT`` seconds
+    is cut short, and twice in a row ends the check. Returns the ratio.
+    """
+    run_small = make_run(small)
+    run_large = make_run(large)
+    count = 64
+    while min(_timed(run_small, count, math.inf)[0] for _ in range(3)) < 0.001 and count < 1 << 20:
+        count *= 2
+    return _compare(lambda: _timed(run_small, count, math.inf)[0], lambda: _timed(run_large, count, CUT),
+                    rounds=count, small=small, large=large, factor=factor, what=what, expected=expected)
+
+
+def assert_cost_does_not_grow(
+    make_round: Callable[[int], Callable[[], object]],
+    *,
+    small: int,
+    large: int,
+    factor: float,
+    rounds: int,
+    what: str,
+    expected: str,
+) -> float:
+    """Fail unless ``rounds`` rounds at size ``large`` cost at most ``factor`` x as many at ``small``.
+
+    ``make_round(n)`` builds the state of size ``n`` (not timed) and returns
+    one round of the workload, which does ``what``. As
+    ``dojo.complexity.assert_scales``, but a large run that lasts more than
+    ``CUT`` seconds is cut short between rounds (twice ends the check with the
+    complexity message instead of running on into the test's time limit), and
+    the turns go on while the sizes disagree (see ``MAX_TURNS``).
+    """
+    round_small = make_round(small)
+    round_large = make_round(large)
+
+    def run_small(count: int) -> None:
+        for _ in range(count):
+            round_small()
+
+    def run_large(count: int) -> None:
+        for _ in range(count):
+            round_large()
+
+    return _compare(lambda: _timed(run_small, rounds, math.inf)[0], lambda: _timed(run_large, rounds, CUT),
+                    rounds=rounds, small=small, large=large, factor=factor, what=what, expected=expected)
+
+
+def _compare(
+    small_once: Callable[[], float], large_once: Callable[[], tuple[float, bool]], *, rounds: int,
+    small: int, large: int, factor: float, what: str, expected: str,
+) -> float:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        t_small = t_large = math.inf
+        cuts = 0
+        for turn in range(1, MAX_TURNS + 1):
+            # Interleaved, so machine drift hits both sizes alike.
+            # The small run is short: three tries a turn, so a stall cannot
+            # pass off a slow large size as "no slower" than a stalled small one.
+            t_small = min(t_small, small_once(), small_once(), small_once())
+            took, was_cut = large_once()
+            t_large = min(t_large, took)
+            cuts = cuts + 1 if was_cut else 0
+            settled = t_large <= factor * t_small or t_large > CLEARLY * factor * t_small
+            if cuts == 2 or (turn >= MIN_TURNS and settled):
+                break
+    finally:
+        if enabled:
+            gc.enable()
+    ratio = t_large / max(t_small, 1e-9)
+    if ratio > factor:
+        raise AssertionError(MEASURED.format(
+            what=what, per_large=t_large / rounds, large=large, per_small=t_small / rounds, small=small,
+            ratio=ratio, cut=", measured on a run cut short" if cuts == 2 else "", factor=factor,
+            expected=expected,
+        ))
+    return ratio
+
+
 # -- the model --------------------------------------------------------------------
 
 
@@ -179,6 +380,7 @@ class Model:
         self.clock = clock
         self.layers: list[dict[str, tuple[str, float | None]]] = [{}]
         self.last_call = clock.now  # time of the latest call on the database
+        self.ever_set: set[str] = set()  # the keys the reads check after every call
 
     @property
     def view(self) -> dict[str, tuple[str, float | None]]:
@@ -202,6 +404,7 @@ class Model:
         return sorted(k for k in self.view if self.live(k) is not None)
 
     def set(self, key: str, value: str, ttl: float | None = None) -> None:
+        self.ever_set.add(key)
         self.view[key] = (value, None if ttl is None else self.clock.now + ttl)
 
     def delete(self, key: str) -> bool:
@@ -287,6 +490,10 @@ class Boom(Exception):
     """The exception a ``with db.transaction():`` block raises in the state machine."""
 
 
+class Halt(BaseException):
+    """A ``BaseException`` that is not an ``Exception`` (as KeyboardInterrupt is), raised by a block too."""
+
+
 class Stage1Machine(RuleBasedStateMachine):
     """set / get / delete / in / len beside the model."""
 
@@ -321,6 +528,44 @@ class Stage1Machine(RuleBasedStateMachine):
 
     def fail(self, message: str) -> None:
         raise AssertionError(self.log.explain(message)) from None
+
+    # -- what the database shows, compared after every call --
+
+    @invariant()
+    def reads_match_the_model(self) -> None:
+        """Read every key ever set (and len, ...) after each call; silent unless a read is wrong.
+
+        Not after a clock advance: the next call must be the first to meet a
+        key that just expired (and a purge's count stays exact). After a call,
+        the reads happen at the same instant, so they change nothing a read
+        could show: a key they drop lazily had expired already.
+        """
+        if self.clock.now == self.model.last_call:
+            self.check_reads()
+
+    def check_reads(self) -> None:
+        self.look("len(db)", lambda: len(self.db), len(self.model.keys()), "len is the number of keys present")
+        for key in sorted(self.model.ever_set):
+            self.look(f"{key!r} in db", lambda: key in self.db, self.model.live(key) is not None,
+                      "`in` is True exactly for the keys present")
+            self.look(code("db.get", key), lambda: self.db.get(key), self.model.get(key),
+                      "get returns the value stored under the key, or None when it is missing")
+
+    def look(self, text: str, run: Callable[[], Any], expected: Any, rule_text: str) -> None:
+        """Make a read that is not a step; on a wrong answer, add it to the calls and fail."""
+        try:
+            got = run()
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported with the calls so far
+            if expected == "KeyError" and isinstance(exc, KeyError):
+                return
+            self.log.note(text)
+            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected {expected!r}: {rule_text}{where(exc)}")
+        if expected == "KeyError" or not same(got, expected):
+            self.log.note(text)
+            wanted = "it to raise KeyError" if expected == "KeyError" else repr(expected)
+            self.fail(f"{text} returned {got!r}; expected {wanted}: {rule_text}")
 
     def check(self, got: Any, expected: Any, text: str, rule_text: str) -> None:
         if not same(got, expected):
@@ -457,46 +702,114 @@ class Stage2Machine(Stage1Machine):
         self.log.note(f"clock.advance({seconds!r})  # exactly to the next deadline")
         self.clock.advance(seconds)
 
-    @rule(key=KEYS, value=VALUES, bad=INVALID_TTLS, call=st.sampled_from(["set", "expire"]))
-    def call_with_an_invalid_ttl(self, key: str, value: str, bad: tuple, call: str) -> None:
-        ttl, error = bad
-        if call == "set":
-            text, run = code("db.set", key, value, ttl=ttl), lambda: self.db.set(key, value, ttl=ttl)
+    def check_reads(self) -> None:
+        super().check_reads()
+        for key in sorted(self.model.ever_set):
+            expected = "KeyError" if self.model.live(key) is None else self.model.ttl(key)
+            self.look(code("db.ttl", key), lambda: self.db.ttl(key), expected,
+                      "ttl is the remaining seconds (a float) for a key with an expiry, None for a live key"
+                      " without one, KeyError for a missing or expired key")
+
+    @rule(key=KEYS, value=VALUES, ttl=TTLS,
+          call=st.sampled_from(["get", "in", "len", "delete", "expire", "persist", "ttl", "purge_expired"]))
+    def call_on_a_key_that_just_expired(self, key: str, value: str, ttl: float, call: str) -> None:
+        """set(key, value, ttl=ttl); advance the clock exactly to the deadline; one call that meets the key."""
+        self.set_with_ttl(key, value, ttl)
+        self.log.note(f"clock.advance({ttl!r})  # exactly to the deadline of {key!r}")
+        self.clock.advance(ttl)
+        {
+            "get": lambda: self.get(key),
+            "in": lambda: self.contains(key),
+            "len": self.length,
+            "delete": lambda: self.delete(key),
+            "expire": lambda: self.expire(key, ttl),
+            "persist": lambda: self.persist(key),
+            "ttl": lambda: self.ttl(key),
+            "purge_expired": self.purge_expired,
+        }[call]()
+
+    @rule(key=KEYS, value=VALUES, ttl=TTLS,
+          change=st.sampled_from(["set", "set with ttl", "delete", "expire", "persist"]))
+    def purge_after_a_deadline_changed(self, key: str, value: str, ttl: float, change: str) -> None:
+        """set(key, ttl=ttl); change the key's deadline; advance to the old deadline; purge_expired()."""
+        self.set_with_ttl(key, value, ttl)
+        if change == "set":
+            self.set(key, value)
+        elif change == "set with ttl":
+            self.set_with_ttl(key, value, ttl * 2)
+        elif change == "expire":
+            self.expire(key, ttl * 2)
         else:
-            text, run = code("db.expire", key, ttl), lambda: self.db.expire(key, ttl)
-        self.check_raises(error, text, run,
-                          "ttl must be an int or float (not bool), greater than zero and finite;"
-                          " otherwise the call raises and changes nothing")
+            getattr(self, change)(key)  # delete or persist
+        self.log.note(f"clock.advance({ttl!r})  # to the old deadline of {key!r}")
+        self.clock.advance(ttl)
+        self.purge_expired()
+
+    @rule(key=KEYS, value=VALUES, call=st.sampled_from(["set", "expire"]), bads=st.lists(
+        INVALID_TTLS | st.just((None, TypeError)), min_size=1, max_size=6, unique_by=lambda bad: repr(bad[0]),
+    ))
+    def call_with_invalid_ttls(self, key: str, value: str, call: str, bads: list[tuple]) -> None:
+        """A few invalid ttls in a row (a list, so a failure shrinks to the one ttl that shows it)."""
+        for ttl, error in bads:
+            if call == "set" and ttl is not None:  # set(key, value, ttl=None) is valid: no expiry
+                text, run = code("db.set", key, value, ttl=ttl), lambda: self.db.set(key, value, ttl=ttl)
+            else:
+                text, run = code("db.expire", key, ttl), lambda: self.db.expire(key, ttl)
+            self.check_raises(error, text, run,
+                              "ttl must be an int or float (not bool), greater than zero and finite;"
+                              " otherwise the call raises and changes nothing")
 
 
 class Stage3Machine(Stage2Machine):
-    """Stage 2's calls plus nested transactions."""
+    """Stage 2's calls plus nested transactions.
+
+    ``begin``, ``commit`` and ``rollback`` are rules of their own, so any
+    interleaving can happen; ``nested_transactions`` also opens two levels
+    on purpose, changes a key in each and closes both (every mix of commit
+    and rollback), then reads back what the inner level changed: the
+    sequence that shows whether an inner commit really hands its changes to
+    the enclosing transaction. ``depth`` is read by an invariant after every
+    step and shows in the printed calls only when it is wrong.
+    """
 
     def setup_lines(self) -> list[str]:
         lines = super().setup_lines()
-        lines[1] = "from stages.support.inmemory_db import Boom, FakeClock"
+        lines[1] = "from stages.support.inmemory_db import Boom, FakeClock, Halt"
         return lines
+
+    @invariant()
+    def depth_is_the_number_of_open_transactions(self) -> None:
+        try:
+            got = self.db.depth
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a correct read must not raise
+            self.log.note("db.depth")
+            self.fail(f"db.depth raised {type(exc).__name__}: {exc}; expected {self.model.depth}{where(exc)}")
+        if not same(got, self.model.depth):
+            self.log.note("db.depth")
+            self.fail(f"db.depth is {got!r}; expected {self.model.depth!r}: depth is the number of open transactions")
+
+    # The return values of begin, commit and rollback are left open by the
+    # contract: the rules make the calls and check nothing they return.
 
     @precondition(lambda self: self.model.depth < MAX_DEPTH)
     @rule()
     def begin(self) -> None:
         self.call("db.begin()", self.db.begin)
         self.model.begin()
-        self.check_depth()
 
     @precondition(lambda self: self.model.depth > 0)
     @rule()
     def commit(self) -> None:
         self.call("db.commit()", self.db.commit)
         self.model.commit()
-        self.check_depth()
 
     @precondition(lambda self: self.model.depth > 0)
     @rule()
     def rollback(self) -> None:
         self.call("db.rollback()", self.db.rollback)
         self.model.rollback()
-        self.check_depth()
 
     @precondition(lambda self: self.model.depth == 0)
     @rule(method=st.sampled_from(["commit", "rollback"]))
@@ -504,66 +817,166 @@ class Stage3Machine(Stage2Machine):
         self.check_raises(RuntimeError, f"db.{method}()", getattr(self.db, method),
                           f"{method}() with no open transaction raises RuntimeError and changes nothing")
 
+    @precondition(lambda self: self.model.depth <= MAX_DEPTH - 2)
+    @rule(
+        outer=KEYS, inner=KEYS, same_key=st.booleans(), committed=st.booleans(), value=VALUES,
+        outer_ttl=st.none() | TTLS, ttl=TTLS,
+        change=st.sampled_from(["set", "set with ttl", "delete", "expire", "persist"]),
+        pause=st.none() | STEPS, purge=st.booleans(),
+        inner_close=st.sampled_from(["commit", "rollback"]),
+        outer_close=st.sampled_from(["commit", "rollback"]),
+    )
+    def nested_transactions(
+        self, outer: str, inner: str, same_key: bool, committed: bool, value: str, outer_ttl: float | None,
+        ttl: float, change: str, pause: float | None, purge: bool, inner_close: str, outer_close: str,
+    ) -> None:
+        """[set(inner)]; begin(); set(outer); begin(); <change inner>; [time passes; purge]; look; close; close."""
+        inner = outer if same_key else inner
+        if committed:  # a value underneath, for the transactions to hide and uncover
+            self.set(inner, value + "0")
+        self.begin()
+        if outer_ttl is None:
+            self.set(outer, value)
+        else:
+            self.set_with_ttl(outer, value, outer_ttl)
+        self.begin()
+        if change == "set":
+            self.set(inner, value + "!")
+        elif change == "set with ttl":
+            self.set_with_ttl(inner, value + "!", ttl)
+        elif change == "expire":
+            self.expire(inner, ttl)
+        else:
+            getattr(self, change)(inner)  # delete or persist
+        if pause is not None:
+            self.advance_clock(pause)
+        if purge:
+            self.purge_expired()
+        self.look_inside()
+        for close in (inner_close, outer_close):
+            getattr(self, close)()
+
+    def look_inside(self) -> None:
+        """A read inside the nested transactions (the invariant reads the rest after the rule)."""
+        self.length()
+
+
     @precondition(lambda self: self.model.depth < MAX_DEPTH)
-    @rule(key=KEYS, value=VALUES, other=KEYS, fails=st.booleans())
-    def transaction(self, key: str, value: str, other: str, fails: bool) -> None:
+    @rule(key=KEYS, value=VALUES, other=KEYS, raising=st.sampled_from([None, Boom, Halt]))
+    def transaction(self, key: str, value: str, other: str, raising: type[BaseException] | None) -> None:
         """``with db.transaction() as t: t.set(key, value); t.delete(other)`` (then maybe raise)."""
         block = ["with db.transaction() as t:", f"    t.set({key!r}, {value!r})", f"    t.delete({other!r})"]
-        if fails:
-            block = ["try:"] + [f"    {line}" for line in block] + ["        raise Boom()", "except Boom:", "    pass"]
-        lines = block
-        for line in lines:
+        if raising:
+            name = raising.__name__
+            block = ["try:"] + [f"    {line}" for line in block] + [f"        raise {name}()", f"except {name}:", "    pass"]
+        for line in block:
             self.log.note(line)
         self.model.last_call = self.clock.now
-        text = "; ".join(line.strip() for line in lines)
+        text = "; ".join(line.strip() for line in block)
+        rule_text = ("the block commits on normal exit; it rolls back when it raises any exception"
+                     " (KeyboardInterrupt and other BaseExceptions included), and the exception propagates")
+        problem = None
         try:
             with self.db.transaction() as t:
                 t.set(key, value)
                 t.delete(other)
-                if fails:
-                    raise Boom()
-        except Boom:
-            if not fails:
-                raise
+                if raising:
+                    raise raising()
         except NotImplementedError:
             raise
-        except Exception as exc:  # noqa: BLE001
-            self.fail(f"`{text}` raised {type(exc).__name__}: {exc}; expected no exception{where(exc)}")
+        except (Boom, Halt) as exc:
+            if type(exc) is not raising:
+                raise
+        except BaseException as exc:  # noqa: BLE001 - reported below, outside this handler
+            problem = f"raised {type(exc).__name__}: {exc}; expected {'no exception' if not raising else raising.__name__}{where(exc)}"
         else:
-            if fails:
-                self.fail(f"`{text}` swallowed the exception; the exception of the block propagates")
+            if raising:
+                problem = f"swallowed the {raising.__name__}"
+        if problem:
+            self.fail(f"`{text}` {problem}: {rule_text}")
         self.model.begin()
         self.model.set(key, value)
         self.model.delete(other)
-        if fails:
+        if raising:
             self.model.rollback()
         else:
             self.model.commit()
-        self.check_depth()
 
-    def check_depth(self) -> None:
-        got = self.call("db.depth", lambda: self.db.depth)
-        self.check(got, self.model.depth, "db.depth", "depth is the number of open transactions")
+
+# Prefixes of the keys' letters, or with characters that are special to a glob,
+# a regex or LIKE (a prefix is literal), or ending in the highest code point,
+# which has no successor.
+PREFIXES = st.text(alphabet="ab", max_size=2) | st.text(alphabet="ab.*?[%_\\\U0010ffff", min_size=1, max_size=2)
+SCAN_RULE = (
+    "scan lists (key, value) for the live keys of the innermost view that start with prefix, in"
+    " ascending key order, only keys strictly greater than start_after, at most limit pairs"
+)
+BAD_SCANS = st.sampled_from([
+    ({"prefix": None}, TypeError, "prefix is a str"),
+    ({"prefix": 1}, TypeError, "prefix is a str"),
+    ({"start_after": 1}, TypeError, "start_after is a str or None"),
+    ({"limit": True}, TypeError, "limit is an int >= 0 or None; a bool raises TypeError"),
+    ({"limit": False}, TypeError, "limit is an int >= 0 or None; a bool raises TypeError"),
+    ({"limit": 1.0}, TypeError, "limit is an int >= 0 or None; a non-int raises TypeError"),
+    ({"limit": -1}, ValueError, "limit is an int >= 0 or None; a negative int raises ValueError"),
+])
 
 
 class Stage4Machine(Stage3Machine):
-    """Stage 3's calls plus prefix scans."""
+    """Stage 3's calls plus prefix scans; the invariant's reads include ``db.scan()``."""
 
-    @rule(
-        prefix=st.text(alphabet="ab", max_size=2),
-        start_after=st.none() | KEYS,
-        limit=st.none() | st.integers(0, 4),
-    )
+    def check_reads(self) -> None:
+        expected = self.model.scan("", None, None)
+        text = "db.scan()"
+        try:
+            got = self.db.scan()
+        except NotImplementedError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - reported with the calls so far
+            self.log.note(text)
+            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected {expected!r}: {SCAN_RULE}{where(exc)}")
+        problem = scan_problem(got, expected, SCAN_RULE)
+        if problem:
+            self.log.note(text)
+            self.fail(f"{text} returned {got!r}; expected {expected!r}: {problem}")
+        super().check_reads()
+
+    def look_inside(self) -> None:
+        super().look_inside()
+        self.scan("", None, None)
+
+    @rule(prefix=PREFIXES, start_after=st.none() | KEYS, limit=st.none() | st.integers(0, 4))
     def scan(self, prefix: str, start_after: str | None, limit: int | None) -> None:
         text = code("db.scan", prefix, start_after=start_after, limit=limit)
         got = self.call(text, lambda: self.db.scan(prefix, start_after=start_after, limit=limit))
         expected = self.model.scan(prefix, start_after, limit)
-        if not (isinstance(got, list) and got == expected and all(type(p) is tuple for p in got)):
-            self.fail(
-                f"{text} returned {got!r}; expected {expected!r}: scan lists (key, value) for the live"
-                " keys of the innermost view that start with prefix, in ascending key order, only keys"
-                " strictly greater than start_after, at most limit pairs"
-            )
+        problem = scan_problem(got, expected, SCAN_RULE)
+        if problem:
+            self.fail(f"{text} returned {got!r}; expected {expected!r}: {problem}")
+
+    @rule(prefix=PREFIXES, start_after=st.none() | KEYS, limit=st.integers(1, 3))
+    def page_through(self, prefix: str, start_after: str | None, limit: int) -> None:
+        """Scan page after page, each from the last key of the one before, until a page is empty."""
+        for _ in range(len(self.model.keys()) + 2):
+            self.scan(prefix, start_after, limit)
+            page = self.model.scan(prefix, start_after, limit)
+            if not page:
+                break
+            start_after = page[-1][0]
+
+    @rule(prefix=st.text(alphabet="ab", min_size=1, max_size=2), limit=st.none() | st.integers(1, 4))
+    def scan_from_before_the_prefix(self, prefix: str, limit: int | None) -> None:
+        """start_after='' sorts before every prefix: the keys between it and the prefix must not stop the scan."""
+        self.scan(prefix, "", limit)
+
+    @rule(bad=BAD_SCANS, prefix=PREFIXES)
+    def scan_with_an_invalid_argument(self, bad: tuple, prefix: str) -> None:
+        arguments, error, why = bad
+        arguments = {"prefix": prefix} | arguments
+        text = code("db.scan", arguments.pop("prefix"), **arguments)
+        prefix_arg = bad[0].get("prefix", prefix)
+        self.check_raises(error, text, lambda: self.db.scan(prefix_arg, **arguments),
+                          f"{why}; an invalid argument raises, before anything else")
 
 
 def run_machine(machine: type[Stage1Machine], solution: type, steps: int) -> None:

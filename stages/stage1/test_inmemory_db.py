@@ -1,13 +1,12 @@
 """Stage 1 of the in-memory database: set, get, delete, ``in`` and ``len`` on str keys and values."""
 
-import itertools
 
 import pytest
 
 from stages.support.inmemory_db import (
     NOT_STR,
     Stage1Machine,
-    assert_calls_take_constant_time,
+    assert_each_call_takes_constant_time,
     code,
     fill,
     raises,
@@ -207,21 +206,11 @@ CAUSES = {
 @SLOW
 def test_get_set_delete_in_and_len_cost_does_not_grow_with_the_database(solution):
     databases = {size: fill(solution(), size) for size in (2_000, 200_000)}
-    for call, make_call in CALLS.items():
-
-        def make_run(size, make_call=make_call):
-            db, keys = databases[size], itertools.cycle(HOT)
-
-            def run(count):
-                for _ in range(count):
-                    make_call(db, next(keys))
-
-            return run
-
-        assert_calls_take_constant_time(
-            make_run, small=2_000, large=200_000, factor=5,
-            what=call, expected=O1 + CAUSES.get(call, ""),
-        )
+    assert_each_call_takes_constant_time(
+        databases, CALLS, HOT,
+        what=lambda call: call,
+        expected=lambda call: O1 + CAUSES.get(call, ""),
+    )
 
 
 # A failing run shrinks its calls to the shortest sequence: on a loaded machine

@@ -4,7 +4,6 @@ Every test drives a fake clock (``clock.advance(5)``) that starts at t=1000.0;
 no test sleeps.
 """
 
-import itertools
 import sys
 import time
 from fractions import Fraction
@@ -18,7 +17,7 @@ from stages.support.inmemory_db import (  # noqa: F401 - clock is a fixture
     NOT_STR,
     FakeClock,
     Stage2Machine,
-    assert_calls_take_constant_time,
+    assert_each_call_takes_constant_time,
     assert_cost_does_not_grow,
     clock,
     code,
@@ -445,23 +444,14 @@ EXPIRING_CALLS = {
 def test_get_in_len_and_ttl_cost_does_not_grow_with_keys_that_expire(solution):
     hot = [f"key{i}" for i in range(0, 2_000, 20)]
     databases = {size: fill(solution(clock=FakeClock()), size, ttl=1e6) for size in (2_000, 200_000)}
-    for call, make_call in EXPIRING_CALLS.items():
-
-        def make_run(size, make_call=make_call):
-            db, keys = databases[size], itertools.cycle(hot)
-
-            def run(count):
-                for _ in range(count):
-                    make_call(db, next(keys))
-
-            return run
-
-        assert_calls_take_constant_time(
-            make_run, small=2_000, large=200_000, factor=5,
-            what=call + ", every key with a ttl",
-            expected="get, set, delete, in and len cost O(1) on average at every stage, keys with a ttl"
-            " included (a len that checks every key's deadline fails: purge the expired ones, then count)",
-        )
+    assert_each_call_takes_constant_time(
+        databases, EXPIRING_CALLS, hot,
+        what=lambda call: call + ", every key with a ttl",
+        expected=lambda call: (
+            "get, set, delete, in and len cost O(1) on average at every stage, keys with a ttl"
+            " included (a len that checks every key's deadline fails: purge the expired ones, then count)"
+        ),
+    )
 
 
 # Giving one key a new expiry, again and again, must not grow the database. (The

@@ -4,14 +4,13 @@ Every test drives a fake clock (``clock.advance(5)``) that starts at t=1000.0;
 no test sleeps.
 """
 
-import itertools
 
 import pytest
 
 from stages.support.inmemory_db import (  # noqa: F401 - clock is a fixture
     FakeClock,
     Stage3Machine,
-    assert_calls_take_constant_time,
+    assert_each_call_takes_constant_time,
     assert_cost_does_not_grow,
     clock,
     code,
@@ -515,24 +514,15 @@ def test_reads_inside_a_transaction_cost_does_not_grow_with_the_database(solutio
             db.delete(f"key{i * 7 + 1}")
             db.set(f"new{i}", "added", ttl=1e6)
         databases[size] = db
-    for call, make_call in READS_IN_A_TRANSACTION.items():
-
-        def make_run(size, make_call=make_call):
-            db, keys = databases[size], itertools.cycle(hot)
-
-            def run(count):
-                for _ in range(count):
-                    make_call(db, next(keys))
-
-            return run
-
-        assert_calls_take_constant_time(
-            make_run, small=2_000, large=200_000, factor=5,
-            what=call + " inside a transaction that changed 30 keys",
-            expected="get, in and len cost O(1) on average at every stage, inside a transaction too: what"
+    assert_each_call_takes_constant_time(
+        databases, READS_IN_A_TRANSACTION, hot,
+        what=lambda call: call + " inside a transaction that changed 30 keys",
+        expected=lambda call: (
+            "get, in and len cost O(1) on average at every stage, inside a transaction too: what"
             " they cost may grow with the keys the open transactions changed, not with the database"
-            " (a len that counts the view's keys one by one fails)",
-        )
+            " (a len that counts the view's keys one by one fails)"
+        ),
+    )
 
 
 # A failing run shrinks its calls to the shortest sequence: on a loaded machine

@@ -25,7 +25,7 @@ import gc
 import itertools
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -296,6 +296,36 @@ def assert_calls_take_constant_time(
         count *= 2
     return _compare(lambda: _timed(run_small, count, math.inf)[0], lambda: _timed(run_large, count, CUT),
                     rounds=count, small=small, large=large, factor=factor, what=what, expected=expected)
+
+
+def assert_each_call_takes_constant_time(
+    databases: dict[int, Any],
+    calls: dict[str, Callable[[Any, str], object]],
+    keys: list[str],
+    *,
+    what: Callable[[str], str],
+    expected: Callable[[str], str],
+) -> None:
+    """``assert_calls_take_constant_time`` for each of ``calls`` on two prepared databases.
+
+    ``databases`` maps two sizes to databases already filled (not timed);
+    each call of ``calls`` is made on ``keys`` in turn, at both sizes.
+    """
+    small, large = min(databases), max(databases)
+    for call, make_call in calls.items():
+
+        def make_run(size: int, make_call=make_call) -> Callable[[int], None]:
+            db, cycle = databases[size], itertools.cycle(keys)
+
+            def run(count: int) -> None:
+                for _ in range(count):
+                    make_call(db, next(cycle))
+
+            return run
+
+        assert_calls_take_constant_time(
+            make_run, small=small, large=large, factor=5, what=what(call), expected=expected(call),
+        )
 
 
 def assert_cost_does_not_grow(

@@ -66,6 +66,21 @@ def set_trace(func: Callable | None, tries: int = 1000) -> None:
     sys.settrace(func)
 
 
+def start_together(barrier: threading.Barrier, awake: list[object], timeout: float) -> None:
+    """Wait on ``barrier``, then, awake, until every party is awake (``awake`` counts them).
+
+    The barrier wakes the others one by one; on a busy machine the first could
+    finish its work before they run. Waiting here, awake, until all are awake
+    means every thread competes for the interpreter from the first call on,
+    so forced switches land in the middle of the work.
+    """
+    barrier.wait(timeout)
+    awake.append(threading.get_ident())
+    start_by = time.monotonic() + timeout
+    while len(awake) < barrier.parties and time.monotonic() < start_by:
+        time.sleep(0)
+
+
 def run_threads(
     workers: Sequence[Callable[[], object]],
     *,
@@ -87,7 +102,7 @@ def run_threads(
     raised as it is: the stub's message says what to write.
     """
     barrier = threading.Barrier(len(workers))
-    running: list[int] = []
+    awake: list[object] = []
     results: list[object] = [None] * len(workers)
     errors: list[tuple[int, BaseException]] = []
 
@@ -95,15 +110,7 @@ def run_threads(
         if solution_dir is not None:
             set_trace(_switch_forcer(solution_dir, switch_probability, seed + index))
         try:
-            barrier.wait(timeout)
-            # The barrier wakes the others one by one; on a busy machine the first
-            # could finish its work before they run. Waiting here, awake, until all
-            # are awake means every thread competes for the interpreter from the
-            # first call on, so forced switches land in the middle of the work.
-            running.append(index)
-            start_by = time.monotonic() + timeout
-            while len(running) < len(workers) and time.monotonic() < start_by:
-                time.sleep(0)
+            start_together(barrier, awake, timeout)
             results[index] = work()
         except BaseException as exc:  # noqa: BLE001 - reported to the test below
             errors.append((index, exc))

@@ -40,7 +40,7 @@ import time
 from pathlib import Path
 
 from dojo.catalog import Kata
-from dojo.concurrency import set_trace
+from dojo.concurrency import set_trace, start_together
 from dojo.judge.dispatch import Env, exception_names
 from dojo.judge.wire import WireError, dump_line
 from dojo.loader import load_solution
@@ -99,7 +99,7 @@ class Worker:
         timeout = float(request.get("timeout", 10.0))
         barrier = threading.Barrier(len(scripts))
         results: list = [None] * len(scripts)
-        running: list[int] = []
+        awake: list[object] = []
         folder = self.folder
 
         def run(index: int, calls: list) -> None:
@@ -117,12 +117,7 @@ class Worker:
 
                 set_trace(trace)
             try:
-                barrier.wait(timeout)
-                # Wait, awake, until every thread is awake: forced switches then land mid-work.
-                running.append(index)
-                start_by = time.monotonic() + timeout
-                while len(running) < len(scripts) and time.monotonic() < start_by:
-                    time.sleep(0)
+                start_together(barrier, awake, timeout)
                 results[index] = self.env.script(calls)
             except BaseException as exc:  # noqa: BLE001 - reported, never fatal to the worker
                 results[index] = [["x", exception_names(exc)]]

@@ -22,8 +22,10 @@ STATE_DIR_ENV = "DOJO_STATE_DIR"
 CLOCK_ENV = "DOJO_NOW"
 RUN_LOG = "runs.jsonl"
 STATE_FORMAT = 1
-BAD_LINES = ("kata-dojo: warning: {path}: {count} unreadable line(s) skipped "
-             "(line {first}); delete them to silence this")
+BAD_LINES = (
+    "kata-dojo: warning: {path}: {count} unreadable line(s) skipped "
+    "(line {first}); delete them to silence this"
+)
 UNREADABLE = "kata-dojo: warning: {path} is unreadable ({why}); starting it afresh"
 FOREIGN = "kata-dojo: warning: {path} is not a kata-dojo state file; starting it afresh"
 

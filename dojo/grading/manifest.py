@@ -57,8 +57,7 @@ def suite_paths(root: Path) -> list[str]:
             continue
         for entry in files.walk(base, skip_dirs=SKIP_PARTS):
             rel = f"{name}/{entry.rel}"
-            if (entry.kind == "file" and not rel.endswith(SKIP_SUFFIXES)
-                    and rel != MANIFEST_PATH.as_posix()):
+            if entry.kind == "file" and not rel.endswith(SKIP_SUFFIXES) and rel != MANIFEST_PATH.as_posix():
                 found.append(rel)
     for name in SUITE_FILES:
         try:
@@ -164,8 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     expected = load_manifest(root) or {}
     changed = differences(expected, file_hashes(root))
     if changed:
-        print(STALE.format(root=root, count=len(changed), files=", ".join(changed[:5])),
-              file=sys.stderr)
+        print(STALE.format(root=root, count=len(changed), files=", ".join(changed[:5])), file=sys.stderr)
         return 1
     print(f"{root}: suite hashes up to date")
     return 0

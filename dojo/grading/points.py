@@ -56,9 +56,7 @@ def parse(spec: str | None, catalog: Catalog) -> dict[str, list[float]]:
         if len(numbers) == 1:
             numbers = numbers * stages
         if len(numbers) != stages:
-            raise PointsError(
-                WRONG_COUNT.format(name=name, stages=stages, count=len(numbers), entry=entry)
-            )
+            raise PointsError(WRONG_COUNT.format(name=name, stages=stages, count=len(numbers), entry=entry))
         table[name] = numbers
     return table
 

@@ -121,7 +121,7 @@ class _Capped:
             pass
 
     def text(self) -> str:
-        tail = self.tail[-self.half:] if len(self.tail) > self.half else self.tail
+        tail = self.tail[-self.half :] if len(self.tail) > self.half else self.tail
         kept = len(self.head) + len(tail)
         gap = self.total - kept
         middle = f"\n[... {gap:,} bytes of output left out ...]\n".encode() if gap > 0 else b""
@@ -224,8 +224,15 @@ def spawn(
             who = None
     with _live_lock:
         proc = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
-            pass_fds=pass_fds, start_new_session=True, preexec_fn=preexec,
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=pass_fds,
+            start_new_session=True,
+            preexec_fn=preexec,
         )
         child = Child(proc, level, who)
         _live[proc.pid] = child
@@ -256,8 +263,7 @@ def run(
     of ``pass_fds`` there).
     """
     begin = time.monotonic()
-    child = spawn(argv, cwd=cwd, env=env, limits=limits, walls=walls, level=level,
-                  pass_fds=pass_fds)
+    child = spawn(argv, cwd=cwd, env=env, limits=limits, walls=walls, level=level, pass_fds=pass_fds)
     proc = child.proc
     if started is not None:
         started(proc.pid)

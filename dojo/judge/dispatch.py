@@ -261,8 +261,11 @@ class Env:
         obj = self.target(request.get("o", "main"))
         compiled = [self._compile(obj, *call) for call in request.get("calls", [])]
         start, n = int(request.get("start", 0)), int(request.get("n", 0))
-        return [(run, tuple(make(i) for make in makers))
-                for i in range(start, start + n) for run, makers in compiled]
+        return [
+            (run, tuple(make(i) for make in makers))
+            for i in range(start, start + n)
+            for run, makers in compiled
+        ]
 
     def _compile(self, obj, method, args, kwargs=None) -> tuple:
         if kwargs:  # keyword arguments of a loop call are constants
@@ -286,8 +289,9 @@ class Env:
                 if prefix is None:
                     makers.append(lambda i, b=base, s=step, m=mod: b + ((i * s) % m if m else i * s))
                 else:
-                    makers.append(lambda i, b=base, s=step, m=mod, p=prefix:
-                                  f"{p}{b + ((i * s) % m if m else i * s)}")
+                    makers.append(
+                        lambda i, b=base, s=step, m=mod, p=prefix: f"{p}{b + ((i * s) % m if m else i * s)}"
+                    )
             else:
                 value = self.arg(form)
                 makers.append(lambda i, v=value: v)
@@ -312,5 +316,9 @@ class Env:
             gc.enable()
         if not collect:
             return {"errors": errors}
-        return {"results": [["x", exception_names(r)] if isinstance(r, Exception)
-                            else ["v", encode(r, self.cls)] for r in results]}
+        return {
+            "results": [
+                ["x", exception_names(r)] if isinstance(r, Exception) else ["v", encode(r, self.cls)]
+                for r in results
+            ]
+        }

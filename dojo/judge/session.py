@@ -46,8 +46,16 @@ class Broken(Exception):
 
 def worker_command(kata: Kata, solution_root: Path) -> list[str]:
     """The worker's command line (a sandbox may wrap it)."""
-    return [sys.executable, "-B", "-m", "dojo.judge.worker",
-            str(solution_root), kata.name, kata.module, kata.class_name]
+    return [
+        sys.executable,
+        "-B",
+        "-m",
+        "dojo.judge.worker",
+        str(solution_root),
+        kata.name,
+        kata.module,
+        kata.class_name,
+    ]
 
 
 def worker_env(home: Path) -> dict[str, str]:
@@ -63,24 +71,41 @@ def worker_env(home: Path) -> dict[str, str]:
     }
 
 
-def launcher(argv: list[str], cwd: Path, env: dict[str, str], limits: sandbox.Limits,
-             solution_root: Path, level: str | None = None) -> sandbox.Child:
+def launcher(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    limits: sandbox.Limits,
+    solution_root: Path,
+    level: str | None = None,
+) -> sandbox.Child:
     """Start the worker in the grader's sandbox: pipes for the protocol, no stderr,
     limits; it sees the harness and the solution read-only and writes only ``cwd``."""
     walls = isolation.Walls(readonly=(DOJO_ROOT, solution_root), writable=(cwd,))
-    return sandbox.spawn(argv, cwd=cwd, env=env, limits=limits, walls=walls, level=level,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return sandbox.spawn(
+        argv,
+        cwd=cwd,
+        env=env,
+        limits=limits,
+        walls=walls,
+        level=level,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 class Session:
     """One running worker with the solution imported, and the requests made to it."""
 
-    def __init__(self, kata: Kata, solution_root: Path, limits: sandbox.Limits = LIMITS,
-                 level: str | None = None) -> None:
+    def __init__(
+        self, kata: Kata, solution_root: Path, limits: sandbox.Limits = LIMITS, level: str | None = None
+    ) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="dojo-judge-"))
         root = solution_root.resolve()
-        self.child = launcher(worker_command(kata, root), self.home, worker_env(self.home), limits,
-                              root, level)
+        self.child = launcher(
+            worker_command(kata, root), self.home, worker_env(self.home), limits, root, level
+        )
         self.proc = self.child.proc
         self.buffer = b""
         self.next_id = 1
@@ -129,7 +154,7 @@ class Session:
             _, ready, _ = select.select([], [fd], [], left)
             if ready:
                 try:
-                    data = data[os.write(fd, data):]
+                    data = data[os.write(fd, data) :]
                 except BlockingIOError:
                     continue
                 except OSError:
@@ -190,8 +215,9 @@ class Session:
         self._write(dump_line({"id": ident, **message}), deadline, what, timeout)
         return self._reply(ident, max(0.0, deadline - time.monotonic()), what, shown=timeout)
 
-    def timed(self, message: dict, *, timeout: float = 10.0,
-              what: str = "a timed loop") -> tuple[float, float | None, dict]:
+    def timed(
+        self, message: dict, *, timeout: float = 10.0, what: str = "a timed loop"
+    ) -> tuple[float, float | None, dict]:
         """A request, the seconds its round trip took on the judge's clock, and the CPU
         seconds the worker (every thread of it and of its children) spent meanwhile, as
         the kernel counts them (None where /proc cannot say)."""

@@ -16,8 +16,10 @@ import click
 from dojo import stubs
 from dojo.catalog import Kata
 from dojo.learner import compare as compare_
-from dojo.learner import hints, interview as interview_, reset as reset_, runs, state, status as status_
-from dojo.learner import tasks, views
+from dojo.learner import hints, runs, state, tasks, views
+from dojo.learner import interview as interview_
+from dojo.learner import reset as reset_
+from dojo.learner import status as status_
 from dojo.learner.workspace import FAILING, OK, USAGE, Problem, Workspace
 
 EXIT_CODES = "Exit codes: 0 ok, 1 tests failing (or a stage not yet passed), 2 usage error."

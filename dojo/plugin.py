@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -401,7 +401,7 @@ def as_json(run: DojoRun, max_failures: int | None = None) -> dict:
     try:
         when = progress.clock()
     except ValueError:  # a bad $DOJO_NOW is the dojo command's to report
-        when = datetime.now(timezone.utc)
+        when = datetime.now(UTC)
     return {
         "schema": SCHEMA_NAME,
         "version": SCHEMA_VERSION,

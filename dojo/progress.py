@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -88,9 +88,9 @@ def clock() -> datetime:
     """
     faked = os.environ.get(CLOCK_ENV)
     if not faked:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     when = datetime.fromisoformat(faked)
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def append_line(path: Path, record: dict[str, Any]) -> None:

@@ -136,7 +136,7 @@ class StageResult:
     @classmethod
     def from_json(
         cls, stage: int, data: dict, *, at: str | None = None, fingerprint: str | None = None
-    ) -> "StageResult":
+    ) -> StageResult:
         failures = data.get("failures", [])
         return cls(
             stage,
@@ -186,7 +186,7 @@ class KataResult:
         }
 
     @classmethod
-    def from_json(cls, name: str, stage_numbers: range, data: dict, *, at: str | None = None) -> "KataResult":
+    def from_json(cls, name: str, stage_numbers: range, data: dict, *, at: str | None = None) -> KataResult:
         fingerprint = data.get("fingerprint") if isinstance(data.get("fingerprint"), str) else None
         stages = data.get("stages", {})
         found = {}

@@ -337,7 +337,7 @@ def _solution_of(clone: Path) -> Path:
 
 def _names(clones: list[Path]) -> list[str]:
     names = [c.resolve().name for c in clones]
-    return [n if names.count(n) == 1 else str(c) for n, c in zip(names, clones)]
+    return [n if names.count(n) == 1 else str(c) for n, c in zip(names, clones, strict=True)]
 
 
 @click.command("grade-many")
@@ -417,7 +417,7 @@ def grade_many(
         return entry
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        entries = list(pool.map(one, zip(_names(clones), clones)))
+        entries = list(pool.map(one, zip(_names(clones), clones, strict=True)))
     cols = roster.columns(catalog, list(katas))
     for entry in entries:
         if entry.grade is not None:

@@ -76,7 +76,7 @@ class GradeOptions:
     katas: tuple[str, ...] = ()  # empty: every kata
     points_spec: str | None = None
     test_timeout: float = 20.0
-    limits: sandbox.Limits = sandbox.Limits()
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     jobs: int = 1
     isolation: str | None = None  # None: the strongest this machine has (isolation.level)
     caps: files.Caps = field(default_factory=files.Caps)
@@ -390,7 +390,7 @@ def grade_kata(
 def grade(options: GradeOptions) -> Grade:
     """Grade the solution against the suite, kata by kata (``jobs`` at a time)."""
     begin = time.monotonic()
-    catalog, katas, table = resolve(options)
+    _catalog, katas, table = resolve(options)
     level = isolation.level(options.isolation)
     workdir = Path(tempfile.mkdtemp(prefix="dojo-grade-"))
     os.chmod(workdir, 0o711)  # a fallback child under its own uid may pass, not list

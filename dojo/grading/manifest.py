@@ -40,7 +40,10 @@ MODIFIED = "modified"  # they differ: the grade is not trusted
 UPSTREAM = "upstream"  # graded with --suite: a pristine checkout, whatever its manifest says
 NO_MANIFEST = "no manifest"
 
-STALE = "{root}: the suite hashes are stale ({count} file(s) differ: {files}); run: python -m dojo.grading.manifest --write"
+STALE = (
+    "{root}: the suite hashes are stale ({count} file(s) differ: {files});"
+    " run: python -m dojo.grading.manifest --write"
+)
 
 
 def suite_paths(root: Path) -> list[str]:

@@ -30,7 +30,8 @@ def to_markdown(grade: Grade) -> str:
     width = max((len(k.stages) for k in grade.katas), default=0)
     head = "✅" if grade.status == ALL_PASSED else "⚠️" if grade.status != NOT_ALL_PASSED else "📋"
     lines = [
-        f"## {head} kata-dojo grade: {_points(grade.score)}/{_points(grade.max_score)} points ({grade.status})",
+        f"## {head} kata-dojo grade: {_points(grade.score)}/{_points(grade.max_score)} points"
+        f" ({grade.status})",
         "",
     ]
     if not grade.suite.trusted:

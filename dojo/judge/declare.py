@@ -210,12 +210,15 @@ def same(got, expected) -> bool:
     if type(got) is not type(expected):
         return False
     if isinstance(expected, list):
-        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected, strict=True))
     if isinstance(expected, dict):
         if got.keys() != expected.keys():
             return False
         if "d" in expected and isinstance(got.get("d"), list):  # a dict: order does not matter
-            key = lambda pair: json.dumps(pair, sort_keys=True)
+
+            def key(pair) -> str:
+                return json.dumps(pair, sort_keys=True)
+
             try:
                 return same(sorted(got["d"], key=key), sorted(expected["d"], key=key))
             except TypeError:
@@ -248,7 +251,7 @@ def agrees(got, expected, call: Call) -> bool:
     _, target, body, escaped = got
     if not same(target, expected[1]) or not isinstance(body, list) or len(body) != len(expected[2]):
         return False
-    if not all(agrees(g, e, c) for g, e, c in zip(body, expected[2], call.body)):
+    if not all(agrees(g, e, c) for g, e, c in zip(body, expected[2], call.body, strict=False)):
         return False
     return escaped == expected[3] if expected[3] is None else _raised(escaped, expected[3])
 
@@ -305,7 +308,7 @@ class Context:
 
     def compare(self, calls: Sequence[Call], got: list, expected: list, why: str) -> None:
         start = 0
-        for index, (call, g, e) in enumerate(zip(calls, got, expected)):
+        for index, (call, g, e) in enumerate(zip(calls, got, expected, strict=False)):
             if call.method == "new":
                 start = index
             if not agrees(g, e, call):
@@ -422,7 +425,7 @@ class Context:
                 if got == want and json.dumps(got) == json.dumps(want):  # the usual case, fast
                     times[name] = min(times[name], took)
                     continue
-                for index, (g, e) in enumerate(zip(got, want)):
+                for index, (g, e) in enumerate(zip(got, want, strict=True)):
                     if not agrees(
                         g,
                         ["v", None] if e is None else e,

@@ -273,7 +273,11 @@ class Env:
             run, makers = self._compile(obj, method, args)
             return (lambda *a: run(*a, **fixed)), makers
         if method == "clock.set":
-            run = lambda now: setattr(self.clock, "now", float(now))
+
+            def set_clock(now) -> None:
+                self.clock.now = float(now)
+
+            run = set_clock
         elif method == "len()":
             run = len
         elif method == "in":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from dojo.catalog import Kata
 from dojo.learner import api, state
@@ -284,6 +285,6 @@ def report(ws: Workspace, kata: Kata) -> Report:
     for stage, snap in snaps.items():
         if snap.get("problem"):
             result.problems[stage] = snap["problem"]
-    for before, after in zip(result.recorded, result.recorded[1:]):
+    for before, after in pairwise(result.recorded):
         result.changes[after] = api.compare(snaps[before], snaps[after])
     return result

@@ -79,7 +79,7 @@ def run_stage(
     """Run stages 1..``stage`` of ``kata``, quietly, and collect what it printed."""
     with tempfile.TemporaryDirectory(prefix="dojo-run-") as tmp:
         report = Path(tmp) / "results.json"
-        line = command(kata, stage, solution) + ["--dojo-json", str(report), *extra, "-q"]
+        line = [*command(kata, stage, solution), "--dojo-json", str(report), *extra, "-q"]
         proc = subprocess.run(line, cwd=ws.root, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         try:
             results = json.loads(report.read_text(encoding="utf-8"))

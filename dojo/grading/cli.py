@@ -441,7 +441,9 @@ def grade_many(
         raise SystemExit(CANNOT_GRADE)
     # ALL_PASSED already means every stage of every kata passed.
     raise SystemExit(
-        GRADED_ALL_PASS if all(e.grade.status == ALL_PASSED for e in entries) else GRADED_NOT_ALL
+        GRADED_ALL_PASS
+        if all(e.grade is not None and e.grade.status == ALL_PASSED for e in entries)
+        else GRADED_NOT_ALL
     )
 
 

@@ -141,7 +141,9 @@ def copy_solution(source: Path, target: Path, label: str, caps: Caps = Caps()) -
         copied.notes.append(f"{label}: refused: the kata folder is {what}; commit it as plain files")
         copied.refused = True
         return copied
-    plan, skipped, total = [], {}, 0
+    plan: list[str] = []
+    skipped: dict[str, list[str]] = {}
+    total = 0
     for entry in walk(source, max_depth=caps.depth):
         if entry.kind == "file":
             if entry.rel.endswith(SKIP_SUFFIXES):

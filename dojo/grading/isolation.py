@@ -130,13 +130,13 @@ def runtime_paths() -> list[Path]:
 def bwrap_argv(argv: list[str], cwd: Path, walls: Walls) -> list[str]:
     """``argv`` wrapped in bubblewrap with ``walls``."""
     out = [_bwrap() or "bwrap", *_BASE_FLAGS, "--disable-userns"]
-    for path in SYSTEM_DIRS:
-        if os.path.islink(path):
-            out += ["--symlink", os.readlink(path), path]
+    for folder in SYSTEM_DIRS:
+        if os.path.islink(folder):
+            out += ["--symlink", os.readlink(folder), folder]
         else:
-            out += ["--ro-bind-try", path, path]
-    for path in SYSTEM_FILES:
-        out += ["--ro-bind-try", path, path]
+            out += ["--ro-bind-try", folder, folder]
+    for name in SYSTEM_FILES:
+        out += ["--ro-bind-try", name, name]
     out += [
         "--proc",
         "/proc",

@@ -65,7 +65,7 @@ def to_xml(grade: Grade) -> str:
     root = ET.Element("testsuites", {"name": "kata-dojo grade", "time": _seconds(grade.duration)})
     suites = [_suite(k, s) for k in grade.katas for s in k.stages]
     for attribute in ("tests", "failures", "errors", "skipped"):
-        root.set(attribute, str(sum(int(s.get(attribute)) for s in suites)))
+        root.set(attribute, str(sum(int(s.attrib[attribute]) for s in suites)))
     root.extend(suites)
     ET.indent(root)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dojo.grading.grader import ALL_PASSED, NOT_ALL_PASSED, Grade
 from dojo.grading.observe import COMPLETED, FAILED, LOCKED, NOT_RUN, PASSED, KataGrade, StageGrade
 
-ICONS = {PASSED: "✅", FAILED: "❌", LOCKED: "🔒", NOT_RUN: "⏹️"}
+ICONS: dict[str, str] = {PASSED: "✅", FAILED: "❌", LOCKED: "🔒", NOT_RUN: "⏹️"}
 FAILURES_SHOWN = 5  # per stage
 
 

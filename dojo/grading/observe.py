@@ -300,7 +300,9 @@ def observe(
             COLLECT_ERROR.format(nodeid=first.get("nodeid"), message=first.get("message")),
         )
     elif limit_hit is not None:
-        outcome = _limit_of(limit_hit)
+        limit = _limit_of(limit_hit)
+        assert limit is not None  # _limit_failure() picks only a test that a limit stopped
+        outcome = limit
         detail = (
             MEMORY.format(limit=memory_mb)
             if outcome == KILLED_MEMORY

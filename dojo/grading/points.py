@@ -37,7 +37,7 @@ def _number(name: str, text: str) -> float:
 
 def parse(spec: str | None, catalog: Catalog) -> dict[str, list[float]]:
     """Points per stage for every kata of the catalog."""
-    table = {k.name: [DEFAULT_POINTS] * len(k.stage_titles) for k in catalog.katas}
+    table: dict[str, list[float]] = {k.name: [DEFAULT_POINTS] * len(k.stage_titles) for k in catalog.katas}
     seen: set[str] = set()
     for entry in (spec or "").split(";"):
         entry = entry.strip()

@@ -265,9 +265,11 @@ def run(
     begin = time.monotonic()
     child = spawn(argv, cwd=cwd, env=env, limits=limits, walls=walls, level=level, pass_fds=pass_fds)
     proc = child.proc
+    stdout = proc.stdout
+    assert stdout is not None  # spawn() pipes the child's output
     if started is not None:
         started(proc.pid)
-    output = _Capped(proc.stdout, limits.output_bytes)
+    output = _Capped(stdout, limits.output_bytes)
     timed_out = False
     try:
         proc.wait(timeout=limits.wall_clock)
@@ -281,7 +283,7 @@ def run(
     child.stop()  # whatever the child left running
     output.thread.join(timeout=5)  # a process that escaped may hold the pipe
     if not output.thread.is_alive():
-        proc.stdout.close()
+        stdout.close()
     code = _returncode(child)
     if timed_out and code is not None and code >= 0:
         code = -signal.SIGKILL  # the grader killed it (through bubblewrap)

@@ -131,15 +131,15 @@ class Env:
             return raises
         if kind in ("count", "count_raise") and len(rest) == 3:
             counter, outcome, pause = rest
-            exc = builtin_exception(outcome) if kind == "count_raise" else None
-            value = None if exc else decode(outcome)
+            failure = builtin_exception(outcome) if kind == "count_raise" else None
+            value = None if failure else decode(outcome)
 
             def counted(*args):
                 self.count(str(counter))
                 if pause:
                     time.sleep(float(pause))
-                if exc is not None:
-                    raise exc("raised by the judge's factory")
+                if failure is not None:
+                    raise failure("raised by the judge's factory")
                 return value
 
             return counted

@@ -55,6 +55,7 @@ def load_judge(kata: Kata, suite_root: Path | None = None) -> Judge | None:
         return None
     name = f"_dojo_judge_{kata.name}"
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None  # a .py file always has a spec and loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses in the declaration look their module up
     try:

@@ -107,12 +107,15 @@ class Session:
             worker_command(kata, root), self.home, worker_env(self.home), limits, root, level
         )
         self.proc = self.child.proc
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None  # launcher() pipes both ways
+        self.stdin, self.stdout = stdin, stdout
         self.buffer = b""
         self.next_id = 1
         self.ends = time.monotonic() + TOTAL_TIME
         self.problem: str | None = None
-        os.set_blocking(self.proc.stdout.fileno(), False)
-        os.set_blocking(self.proc.stdin.fileno(), False)
+        os.set_blocking(self.stdout.fileno(), False)
+        os.set_blocking(self.stdin.fileno(), False)
         hello = self._reply(0, START_TIMEOUT, "importing the solution")
         if "problem" in hello:
             self.problem = str(hello["problem"])[:500]
@@ -146,7 +149,7 @@ class Session:
         return f"exit code {code}"
 
     def _write(self, data: bytes, deadline: float, what: str, timeout: float = 0.0) -> None:
-        fd = self.proc.stdin.fileno()
+        fd = self.stdin.fileno()
         while data:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -162,7 +165,7 @@ class Session:
 
     def _line(self, timeout: float, what: str, shown: float | None = None) -> bytes:
         deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
+        fd = self.stdout.fileno()
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_LINE:
                 raise self._broken(GARBLED.format(what=what, why=f"a line over {MAX_LINE:,} bytes"))
@@ -231,7 +234,8 @@ class Session:
 
     def _tree(self) -> list[int]:
         """The worker's process and every process below it (a sandbox may wrap it)."""
-        found, pending = [], [self.proc.pid]
+        found: list[int] = []
+        pending = [self.proc.pid]
         while pending and len(found) < 64:
             pid = pending.pop()
             if pid in found:
@@ -262,7 +266,8 @@ class Session:
         Unlike the wall clock it does not count the time other processes of a
         loaded machine take, and the solution cannot forge it.
         """
-        total, pending, seen = 0, [self.proc.pid], set()
+        total, pending = 0, [self.proc.pid]
+        seen: set[int] = set()
         try:
             while pending and len(seen) < 64:
                 pid = pending.pop()
@@ -284,7 +289,7 @@ class Session:
     def close(self) -> None:
         """Kill the worker's process group and forget its folder."""
         self.child.kill()
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.stdin, self.stdout):
             try:
                 stream.close()
             except OSError:
@@ -301,7 +306,8 @@ class Session:
 
 def _remove_quietly(folder: Path, cap: int = 100_000) -> None:
     """Remove the worker's folder: iteratively (any depth), never following a link, never raising."""
-    pending, seen = [str(folder)], []
+    pending: list[str] = [str(folder)]
+    seen: list[str] = []
     while pending and len(seen) < cap:
         path = pending.pop()
         seen.append(path)

@@ -158,7 +158,7 @@ def compare(old: dict, new: dict) -> list[Change]:
         before, after = old_classes[cname]["methods"], cls["methods"]
         removed = [m for m in before if m not in after]
         added = [m for m in after if m not in before]
-        renamed = {}
+        renamed: dict[str, str] = {}
         for gone in removed:  # the same signature under a new name reads as a rename
             twin = next((m for m in added if m not in renamed.values() and after[m] == before[gone]), None)
             if twin is not None:

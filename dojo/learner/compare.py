@@ -101,6 +101,7 @@ def load_bench(ws: Workspace, kata: Kata) -> ModuleType | None:
     if not path.is_file():
         return None
     spec = importlib.util.spec_from_file_location(f"_dojo_bench_{kata.name}", path)
+    assert spec is not None and spec.loader is not None  # a .py file always has a spec and loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -138,7 +139,7 @@ def _measure_all(bench: ModuleType, factories: dict[str, object]) -> dict[str, t
         for name in list(best):
             seconds, _ = _time_once(bench, factories[name])
             best[name] = min(best[name], seconds)
-    result = {}
+    result: dict[str, tuple[float | None, int, str]] = {}
     for name in factories:
         if name in problems:
             result[name] = (None, 0, problems[name])

@@ -67,7 +67,10 @@ def window(found: dict) -> tuple[datetime, datetime]:
 
 def derive(kata: Kata, found: dict, events: list | None = None, ws: Workspace | None = None) -> Round:
     """The round's passes and runs, from the runs of the log inside its time."""
-    events = state.log(ws) if events is None else events
+    if events is None:
+        if ws is None:
+            raise TypeError("derive() needs the run log's events or the workspace to read them from")
+        events = state.log(ws)
     started, until = window(found)
     last = len(kata.stage_titles)
     result = Round()

@@ -100,9 +100,12 @@ def log(ws: Workspace) -> list[Run | Reset]:
     """Every readable event of the log, in order."""
     events: list[Run | Reset] = []
     for record in progress.read_lines(path(ws, progress.RUN_LOG)):
+        written = record.get("finished_at") or record.get("at")
+        if not isinstance(written, str):
+            continue
         try:
-            when = parse_time(record.get("finished_at") or record.get("at"))
-        except (TypeError, ValueError):
+            when = parse_time(written)
+        except ValueError:
             continue
         if record.get("event") == RESET and isinstance(record.get("kata"), str):
             events.append(Reset(when, record["kata"]))

@@ -207,6 +207,7 @@ def report_view(report: Report) -> Group:
     for column in ("Stage", "Title", "Passed at", "Time on stage", "Test runs", "Hints"):
         table.add_column(column, justify="right" if column in ("Stage", "Test runs", "Hints") else "left")
     for line in report.stages:
+        took: str | None  # a passed stage's time may be unknown: an empty cell
         if line.passed_at is None and line.took is None:
             passed, took = "-", "-"
         elif line.passed_at is None:

@@ -129,7 +129,7 @@ class Watch:
             f"{state.now():%H:%M:%S}; watching {self.ws.show(self.ws.solutions() / self.kata.name)}",
             style="bold",
         )
-        parts = [header]
+        parts: list[RenderableType] = [header]
         if self.last is not None:
             parts.append(self.last)
         parts.extend(self.extra)

@@ -72,9 +72,7 @@ class Catalog:
         for kata in self.katas:
             if kata.name == name:
                 return kata
-        raise CatalogError(
-            f"unknown kata {name!r}; the katas are: {', '.join(self.names())}"
-        )
+        raise CatalogError(f"unknown kata {name!r}; the katas are: {', '.join(self.names())}")
 
     @property
     def max_stage(self) -> int:

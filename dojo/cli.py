@@ -16,15 +16,19 @@ import click
 from dojo import stubs
 from dojo.catalog import Kata
 from dojo.learner import compare as compare_
-from dojo.learner import hints, interview as interview_, reset as reset_, runs, state, status as status_
-from dojo.learner import tasks, views
+from dojo.learner import hints, runs, state, tasks, views
+from dojo.learner import interview as interview_
+from dojo.learner import reset as reset_
+from dojo.learner import status as status_
 from dojo.learner.workspace import FAILING, OK, USAGE, Problem, Workspace
 
 EXIT_CODES = "Exit codes: 0 ok, 1 tests failing (or a stage not yet passed), 2 usage error."
 UNKNOWN_COMMAND = "no such command {name!r}; the commands are: {commands}"
 USAGE_LINE = "dojo: {message} (see: {command} --help)"
-RESET_IN_INTERVIEW = ("an interview of {kata} is running: a reset would leave it behind; "
-                      "end it first (dojo interview {kata} --stop), then reset")
+RESET_IN_INTERVIEW = (
+    "an interview of {kata} is running: a reset would leave it behind; "
+    "end it first (dojo interview {kata} --stop), then reset"
+)
 # The instructors' commands, loaded only when asked for: they bring pytest and the
 # grader, which a learner's `dojo status` should not wait for.
 GRADING_COMMANDS = {"grade": "grade", "grade-many": "grade_many"}  # name -> dojo.grading.cli attribute
@@ -77,8 +81,7 @@ def pick(ws: Workspace, name: str | None) -> Kata:
     return ws.kata(ws.catalog.names()[0] if ws.catalog.katas else None)
 
 
-@click.group(cls=DojoGroup, context_settings={"help_option_names": ["-h", "--help"]},
-             epilog=EXIT_CODES)
+@click.group(cls=DojoGroup, context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES)
 def cli() -> None:
     """kata-dojo: progress, stage texts, hints, watch mode, interviews; grading for instructors.
 
@@ -111,8 +114,11 @@ def status(kata: str | None) -> None:
     """
     ws = open_workspace()
     progresses = status_.status(ws, kata)
-    rounds = {p.kata.name: interview_.unlocked_stage(ws, p.kata) for p in progresses
-              if interview_.running(ws, p.kata) is not None}
+    rounds = {
+        p.kata.name: interview_.unlocked_stage(ws, p.kata)
+        for p in progresses
+        if interview_.running(ws, p.kata) is not None
+    }
     quiet = tuple(stubs.not_started(ws.catalog, ws.solutions()))
     views.console().print(views.status_table(progresses, rounds, quiet))
 
@@ -138,8 +144,13 @@ def task(kata: str, stage: int | None) -> None:
 
 @cli.command()
 @click.argument("kata")
-@click.option("--all", "--list", "show_all", is_flag=True,
-              help="show again the hints already revealed for the current stage (none more)")
+@click.option(
+    "--all",
+    "--list",
+    "show_all",
+    is_flag=True,
+    help="show again the hints already revealed for the current stage (none more)",
+)
 def hint(kata: str, show_all: bool) -> None:
     """The next hint for the current stage of KATA (the design nudge first).
 
@@ -165,8 +176,11 @@ def hint(kata: str, show_all: bool) -> None:
 @cli.command()
 @click.argument("kata", required=False)
 @click.option("--stage", type=int, help="run stages 1..N (default: the current stage)")
-@click.option("--solution", type=click.Path(exists=True, file_okay=False),
-              help="a folder laid out like katas/ to test instead of yours")
+@click.option(
+    "--solution",
+    type=click.Path(exists=True, file_okay=False),
+    help="a folder laid out like katas/ to test instead of yours",
+)
 @click.option("--verbose", "-v", is_flag=True, help="show pytest's own output as well")
 def run(kata: str | None, stage: int | None, solution: str | None, verbose: bool) -> None:
     """Run the current stage of KATA (with the stages before it) and sum it up.
@@ -188,8 +202,13 @@ def run(kata: str | None, stage: int | None, solution: str | None, verbose: bool
     chosen = pick(ws, kata)
     stage = ws.check_stage(chosen, stage) if stage else interview_.unlocked_stage(ws, chosen)
     out = views.console()
-    outcome = runs.run_stage(ws, chosen, stage, solution=Path(solution) if solution else None,
-                             extra=() if verbose else ("--tb=no",))
+    outcome = runs.run_stage(
+        ws,
+        chosen,
+        stage,
+        solution=Path(solution) if solution else None,
+        extra=() if verbose else ("--tb=no",),
+    )
     if verbose:
         out.print(outcome.output, markup=False, highlight=False)
     notes = interview_.observe(ws)
@@ -252,8 +271,9 @@ def compare(kata: str, stage: int | None, no_bench: bool) -> None:
 
 @cli.command()
 @click.argument("kata")
-@click.option("--minutes", type=click.IntRange(1, 24 * 60), default=90, show_default=True,
-              help="length of the round")
+@click.option(
+    "--minutes", type=click.IntRange(1, 24 * 60), default=90, show_default=True, help="length of the round"
+)
 @click.option("--stop", is_flag=True, help="end the running interview and show the report")
 @click.option("--report", is_flag=True, help="show the report of the latest interview")
 @click.option("--new", is_flag=True, help="start a new round after a finished one")
@@ -297,9 +317,11 @@ def interview(kata: str, minutes: int, stop: bool, report: bool, new: bool) -> N
     ends = state.parse_time(current["ends_at"])
     reached = interview_.derive(chosen, current, ws=ws).reached
     stage = min(reached + 1, len(chosen.stage_titles))
-    out.print(f"Interview of {chosen.name}: {interview_.elapsed(now, ends)} left; "
-              f"stages passed: {reached} of {len(chosen.stage_titles)}; "
-              f"working on stage {stage}.")
+    out.print(
+        f"Interview of {chosen.name}: {interview_.elapsed(now, ends)} left; "
+        f"stages passed: {reached} of {len(chosen.stage_titles)}; "
+        f"working on stage {stage}."
+    )
     out.print(views.task_view(tasks.read(ws, chosen, stage), out.is_terminal))
 
 

@@ -65,7 +65,13 @@ def assert_scales(
         t_large = min(t_large, best_time(run_large, repeat=1))
     ratio = t_large / max(t_small, 1e-9)
     assert ratio <= factor, SLOWER.format(
-        what=what, per_large=t_large / rounds, large=large, per_small=t_small / rounds, small=small,
-        ratio=ratio, factor=factor, expected=expected,
+        what=what,
+        per_large=t_large / rounds,
+        large=large,
+        per_small=t_small / rounds,
+        small=small,
+        ratio=ratio,
+        factor=factor,
+        expected=expected,
     )
     return ratio

@@ -24,10 +24,7 @@ from dojo.origin import where
 # helper's insides.
 __tracebackhide__ = True
 
-DEADLOCK = (
-    "deadlock suspected: {alive} of {total} threads were still running after {timeout:g} s"
-    " ({what})"
-)
+DEADLOCK = "deadlock suspected: {alive} of {total} threads were still running after {timeout:g} s ({what})"
 THREAD_RAISED = "a correct call raised in thread {index} ({what}): {kind}: {error}{where}"
 
 

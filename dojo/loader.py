@@ -66,9 +66,8 @@ def _import_package(kata: Kata, folder: Path) -> ModuleType:
     _forget(name)
     init = folder / "__init__.py"
     if init.exists():
-        spec = importlib.util.spec_from_file_location(
-            name, init, submodule_search_locations=[str(folder)]
-        )
+        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+        assert spec is not None  # a .py file always has a spec
     else:  # a folder without __init__.py is still a package of its modules
         spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
         spec.submodule_search_locations = [str(folder)]

@@ -18,8 +18,9 @@ def _harness_folders() -> list[Path]:
     """The folders whose frames are the harness's or the suites', never the learner's."""
     folders = [Path(__file__).resolve().parent]
     suites = sys.modules.get("stages")
-    if suites is not None and getattr(suites, "__file__", None):
-        folders.append(Path(suites.__file__).resolve().parent)
+    suites_file = getattr(suites, "__file__", None) if suites is not None else None
+    if suites_file:
+        folders.append(Path(suites_file).resolve().parent)
     return folders
 
 

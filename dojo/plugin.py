@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -40,8 +40,9 @@ SOLUTION_HELP = (
     "highest stage in the run."
 )
 KATA_HELP = "run only this kata (repeatable); a kata not started yet runs only when named."
-JSON_HELP = ("also write this run's per-kata, per-stage results as JSON to PATH "
-             "(schema: dojo/schema/run-v1.json).")
+JSON_HELP = (
+    "also write this run's per-kata, per-stage results as JSON to PATH (schema: dojo/schema/run-v1.json)."
+)
 NOT_IMPLEMENTED = "{message} (the method still raises NotImplementedError: write it in {folder})"
 NO_SUCH_TEST = "{path}::{selector}: no such test in the suite"
 LOG_FAILURES = 5  # failures kept per stage in the run log: enough for a summary
@@ -79,9 +80,7 @@ class DojoRun:
 
     def load(self, kata: str) -> Loaded:
         if kata not in self.loaded:
-            self.loaded[kata] = load_solution(
-                self.catalog.get(kata), self.solution_root(kata)
-            )
+            self.loaded[kata] = load_solution(self.catalog.get(kata), self.solution_root(kata))
         return self.loaded[kata]
 
     def lock_of(self, address: StageFile) -> int | None:
@@ -109,9 +108,7 @@ class DojoRun:
         self.outcomes[nodeid] = outcome
         if outcome in (Outcome.FAILED, Outcome.SKIPPED_BY_SOLUTION):
             self.failing.add(address)
-            self.failures.setdefault(address, []).append(
-                {"test": nodeid, "message": _first_line(report)}
-            )
+            self.failures.setdefault(address, []).append({"test": nodeid, "message": _first_line(report)})
 
     def results(self) -> list[KataResult]:
         """Each kata of the run, in manifest order, with the stages it collected."""
@@ -125,8 +122,11 @@ class DojoRun:
             mine = [a for a in addresses if a.kata == kata.name]
             if not mine:
                 continue
-            result = KataResult(kata.name, kata.stages,
-                                fingerprint=stubs.fingerprint(self.solution_root(kata.name) / kata.name))
+            result = KataResult(
+                kata.name,
+                kata.stages,
+                fingerprint=stubs.fingerprint(self.solution_root(kata.name) / kata.name),
+            )
             for address in mine:
                 seen = by_test[address]
                 suite = self.suites.get(address) or {n for n, a in self.files.items() if a == address}
@@ -379,8 +379,7 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config):
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     run = session.config.stash[RUN]
-    if (run.quiet and run.asked and not run.files
-            and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED):
+    if run.quiet and run.asked and not run.files and exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
         # Every kata is still its stub: a welcome, not a failed install.
         session.exitstatus = exitstatus = pytest.ExitCode.OK
     run.exitstatus = int(exitstatus)
@@ -402,7 +401,7 @@ def as_json(run: DojoRun, max_failures: int | None = None) -> dict:
     try:
         when = progress.clock()
     except ValueError:  # a bad $DOJO_NOW is the dojo command's to report
-        when = datetime.now(timezone.utc)
+        when = datetime.now(UTC)
     return {
         "schema": SCHEMA_NAME,
         "version": SCHEMA_VERSION,
@@ -410,8 +409,7 @@ def as_json(run: DojoRun, max_failures: int | None = None) -> dict:
         "finished_at": when.isoformat(timespec="microseconds"),
         "solution": str(run.solution_base),
         "not_started": list(run.quiet),
-        "katas": {r.name: r.as_json(*([max_failures] if max_failures else []))
-                  for r in run.results()},
+        "katas": {r.name: r.as_json(*([max_failures] if max_failures else [])) for r in run.results()},
     }
 
 
@@ -439,8 +437,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     # A deadlocked solution leaves non-daemon threads that would block interpreter
     # exit forever; the results are already reported, so leave now.
     stuck = [
-        t for t in threading.enumerate()
-        if t is not threading.main_thread() and t.is_alive() and not t.daemon
+        t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive() and not t.daemon
     ]
     if stuck and run is not None:
         print(f"kata-dojo: {len(stuck)} thread(s) of the solution never finished; exiting anyway")

@@ -5,6 +5,8 @@ Select one with hypothesis's own option: ``pytest --hypothesis-profile grade``.
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import HealthCheck, Phase, settings
 
 DEFAULT_PROFILE = "dojo"
@@ -13,7 +15,7 @@ GRADE_PROFILE = "grade"
 # The explain phase costs seconds per failure and adds little for a learner.
 _PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink)
 # A noisy shared machine must never fail a test for being slow.
-_QUIET = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
+_QUIET: dict[str, Any] = dict(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 settings.register_profile(DEFAULT_PROFILE, max_examples=100, phases=_PHASES, **_QUIET)
 settings.register_profile(

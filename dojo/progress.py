@@ -14,7 +14,7 @@ import json
 import os
 import sys
 import tempfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,10 @@ STATE_DIR_ENV = "DOJO_STATE_DIR"
 CLOCK_ENV = "DOJO_NOW"
 RUN_LOG = "runs.jsonl"
 STATE_FORMAT = 1
-BAD_LINES = ("kata-dojo: warning: {path}: {count} unreadable line(s) skipped "
-             "(line {first}); delete them to silence this")
+BAD_LINES = (
+    "kata-dojo: warning: {path}: {count} unreadable line(s) skipped "
+    "(line {first}); delete them to silence this"
+)
 UNREADABLE = "kata-dojo: warning: {path} is unreadable ({why}); starting it afresh"
 FOREIGN = "kata-dojo: warning: {path} is not a kata-dojo state file; starting it afresh"
 
@@ -86,9 +88,9 @@ def clock() -> datetime:
     """
     faked = os.environ.get(CLOCK_ENV)
     if not faked:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
     when = datetime.fromisoformat(faked)
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def append_line(path: Path, record: dict[str, Any]) -> None:

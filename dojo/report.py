@@ -26,8 +26,7 @@ def unfinished(run: KataResult) -> int | None:
     """The first stage of the run that did not run whole (partial, or not run at all)."""
     ran = [s for s in sorted(run.stages) if run.stages[s].ran]
     last = ran[-1] if ran else 0
-    return next((s for s in sorted(run.stages)
-                 if s <= last and not run.stages[s].complete), None)
+    return next((s for s in sorted(run.stages) if s <= last and not run.stages[s].complete), None)
 
 
 def next_step(kata: Kata, run: KataResult, extra: str, root_display) -> str:
@@ -102,6 +101,8 @@ def welcome(catalog: Catalog, quiet: list[str], root_display, *, everything: boo
     width = max(len(k.name) for k in catalog.katas)
     lines = [WELCOME]
     for kata in catalog.katas:
-        lines.append(f"  {kata.name:<{width}}  {kata.title}: read {root_display(kata.task_path(1))}, "
-                     f"then run: pytest stages/stage1 --kata {kata.name}")
+        lines.append(
+            f"  {kata.name:<{width}}  {kata.title}: read {root_display(kata.task_path(1))}, "
+            f"then run: pytest stages/stage1 --kata {kata.name}"
+        )
     return lines

@@ -28,8 +28,7 @@ SKIPPED_BY_SOLUTION = (
     "the solution skipped this test ({reason}): a skip or xfail raised from the "
     "solution's code counts as a failure; make the test pass instead"
 )
-PARTIAL = ("partial run: {ran} of {total} tests of stage {stage} ran; "
-           "run the whole stage to pass it")
+PARTIAL = "partial run: {ran} of {total} tests of stage {stage} ran; run the whole stage to pass it"
 
 
 class Outcome(StrEnum):
@@ -135,8 +134,9 @@ class StageResult:
         }
 
     @classmethod
-    def from_json(cls, stage: int, data: dict, *, at: str | None = None,
-                  fingerprint: str | None = None) -> "StageResult":
+    def from_json(
+        cls, stage: int, data: dict, *, at: str | None = None, fingerprint: str | None = None
+    ) -> StageResult:
         failures = data.get("failures", [])
         return cls(
             stage,
@@ -173,12 +173,10 @@ class KataResult:
         return highest
 
     def first_failed(self) -> int | None:
-        return next((s for s in sorted(self.stages) if self.stages[s].outcome == Outcome.FAILED),
-                    None)
+        return next((s for s in sorted(self.stages) if self.stages[s].outcome == Outcome.FAILED), None)
 
     def first_partial(self) -> int | None:
-        return next((s for s in sorted(self.stages) if self.stages[s].outcome == Outcome.PARTIAL),
-                    None)
+        return next((s for s in sorted(self.stages) if self.stages[s].outcome == Outcome.PARTIAL), None)
 
     def as_json(self, max_failures: int = MAX_FAILURES) -> dict:
         return {
@@ -188,13 +186,11 @@ class KataResult:
         }
 
     @classmethod
-    def from_json(cls, name: str, stage_numbers: range, data: dict, *,
-                  at: str | None = None) -> "KataResult":
+    def from_json(cls, name: str, stage_numbers: range, data: dict, *, at: str | None = None) -> KataResult:
         fingerprint = data.get("fingerprint") if isinstance(data.get("fingerprint"), str) else None
         stages = data.get("stages", {})
         found = {}
         for key, value in stages.items() if isinstance(stages, dict) else []:
             if str(key).isdigit() and isinstance(value, dict):
-                found[int(key)] = StageResult.from_json(int(key), value, at=at,
-                                                        fingerprint=fingerprint)
+                found[int(key)] = StageResult.from_json(int(key), value, at=at, fingerprint=fingerprint)
         return cls(name, stage_numbers, found, fingerprint)

@@ -103,9 +103,7 @@ def expand_args(
         if arg not in seen:
             seen.add(arg)
             ordered.append(arg)
-    return ordered + others, {
-        p: s for p, s in selections.items() if p not in whole and p.parent not in whole
-    }
+    return ordered + others, {p: s for p, s in selections.items() if p not in whole and p.parent not in whole}
 
 
 def selected(nodeid: str, selectors: list[str]) -> bool:

@@ -48,8 +48,9 @@ def shipped(root: Path) -> dict[str, str]:
 def not_started(catalog: Catalog, solutions: Path) -> list[str]:
     """The katas whose folder under ``solutions`` is byte for byte the shipped stub."""
     stubs = shipped(catalog.root)
-    return [k.name for k in catalog.katas
-            if k.name in stubs and fingerprint(solutions / k.name) == stubs[k.name]]
+    return [
+        k.name for k in catalog.katas if k.name in stubs and fingerprint(solutions / k.name) == stubs[k.name]
+    ]
 
 
 def write(root: Path, catalog: Catalog) -> Path:

@@ -70,13 +70,14 @@ class Watchdog:
 
     def _watch(self) -> None:
         tick = threading.Event()
-        main = threading.main_thread().ident
+        main, signum = threading.main_thread().ident, self.SIGNAL
+        assert main is not None and signum is not None  # started by _ready(), which checked both
         while True:
             tick.wait(0.1)
             running = self.running
             if running and self.fired != running[0] and time.monotonic() - running[1] > self.limit:
                 self.fired = running[0]
-                signal.pthread_kill(main, self.SIGNAL)
+                signal.pthread_kill(main, signum)
 
     def _interrupt(self, signum: int, frame: Any) -> None:
         running = self.running

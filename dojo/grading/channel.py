@@ -44,7 +44,7 @@ class Channel:
         line = f"{sign(self.key, body)} {body}\n".encode()
         try:
             while line:
-                line = line[os.write(self.fd, line):]
+                line = line[os.write(self.fd, line) :]
         except OSError:  # the pipe is gone; the grader will say so
             pass
 
@@ -99,8 +99,12 @@ class Streamer:
         self.channel.send("start", nodeid=nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        fields = {"nodeid": report.nodeid, "when": report.when, "outcome": report.outcome,
-                  "duration": round(report.duration, 6)}
+        fields = {
+            "nodeid": report.nodeid,
+            "when": report.when,
+            "outcome": report.outcome,
+            "duration": round(report.duration, 6),
+        }
         if report.failed:
             fields["message"] = _first_line(report)
         elif report.skipped:

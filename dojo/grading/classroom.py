@@ -45,17 +45,19 @@ def result(grade: Grade) -> dict:
     tests = []
     for kata in grade.katas:
         for stage in kata.stages:
-            tests.append({
-                "name": f"{kata.name} stage {stage.stage}: {stage.title}",
-                "status": "pass" if stage.counted else "fail",
-                "score": stage.points,
-                "max_score": stage.max_points,
-                "message": _message(kata, stage),
-                "test_code": f"pytest stages/stage{stage.stage} --kata {kata.name}",
-                "filename": f"stages/stage{stage.stage}/test_{kata.name}.py",
-                "line_no": 0,
-                "execution_time": f"{stage.duration:.2f}s",
-            })
+            tests.append(
+                {
+                    "name": f"{kata.name} stage {stage.stage}: {stage.title}",
+                    "status": "pass" if stage.counted else "fail",
+                    "score": stage.points,
+                    "max_score": stage.max_points,
+                    "message": _message(kata, stage),
+                    "test_code": f"pytest stages/stage{stage.stage} --kata {kata.name}",
+                    "filename": f"stages/stage{stage.stage}/test_{kata.name}.py",
+                    "line_no": 0,
+                    "execution_time": f"{stage.duration:.2f}s",
+                }
+            )
     if grade.status in (GRADE_ERROR, SUITE_MODIFIED):
         status = "error"
     else:
@@ -83,7 +85,8 @@ def emit(grade: Grade, echo) -> None:
     if target:
         with Path(target).open("a", encoding="utf-8") as f:
             f.write(line + "\n")
-        echo(f"classroom: wrote '{OUTPUT_NAME}' to $GITHUB_OUTPUT "
-             f"({grade.score:g}/{grade.max_score:g} points)")
+        echo(
+            f"classroom: wrote '{OUTPUT_NAME}' to $GITHUB_OUTPUT ({grade.score:g}/{grade.max_score:g} points)"
+        )
     else:
         echo(line)

@@ -138,11 +138,12 @@ def copy_solution(source: Path, target: Path, label: str, caps: Caps = Caps()) -
         return copied
     if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
         what = "a symlink" if stat.S_ISLNK(info.st_mode) else "not a folder"
-        copied.notes.append(f"{label}: refused: the kata folder is {what}; "
-                            "commit it as plain files")
+        copied.notes.append(f"{label}: refused: the kata folder is {what}; commit it as plain files")
         copied.refused = True
         return copied
-    plan, skipped, total = [], {}, 0
+    plan: list[str] = []
+    skipped: dict[str, list[str]] = {}
+    total = 0
     for entry in walk(source, max_depth=caps.depth):
         if entry.kind == "file":
             if entry.rel.endswith(SKIP_SUFFIXES):
@@ -150,18 +151,24 @@ def copy_solution(source: Path, target: Path, label: str, caps: Caps = Caps()) -
             plan.append(entry.rel)
             total += entry.size
             if len(plan) > caps.files or total > caps.total_mb * MB:
-                copied.notes.append(f"{label}: refused: more than {caps.files} files or "
-                                    f"{caps.total_mb} MB; nothing of it was graded")
+                copied.notes.append(
+                    f"{label}: refused: more than {caps.files} files or "
+                    f"{caps.total_mb} MB; nothing of it was graded"
+                )
                 copied.refused = True
                 return copied
         elif entry.kind in ("symlink", "other", "deep"):
             skipped.setdefault(entry.kind, []).append(entry.rel)
-    words = {"symlink": "symlinks", "other": "devices, FIFOs or sockets",
-             "deep": f"folders deeper than {caps.depth} levels"}
+    words = {
+        "symlink": "symlinks",
+        "other": "devices, FIFOs or sockets",
+        "deep": f"folders deeper than {caps.depth} levels",
+    }
     for kind, paths in skipped.items():
         shown = ", ".join(paths[:3]) + (", ..." if len(paths) > 3 else "")
-        copied.notes.append(f"{label}: left out {len(paths)} {words[kind]} ({shown}); "
-                            "only regular files are graded")
+        copied.notes.append(
+            f"{label}: left out {len(paths)} {words[kind]} ({shown}); only regular files are graded"
+        )
     target.mkdir(parents=True, exist_ok=True)
     for rel in plan:
         try:

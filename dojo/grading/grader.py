@@ -43,8 +43,7 @@ SUITE_MODIFIED = "suite modified"
 GRADE_ERROR = "error"  # a kata's suite could not run at all
 
 NO_SOLUTION = "--solution {path}: no such folder"
-SOLUTION_SYMLINK = ("--solution {path}: refused: it is a symlink; a solution is graded only "
-                    "from plain files")
+SOLUTION_SYMLINK = "--solution {path}: refused: it is a symlink; a solution is graded only from plain files"
 NO_SUITE = "--suite {path}: no katas/katas.toml there (is it a kata-dojo checkout?)"
 UNKNOWN_KATA = "--kata {name}: unknown kata; the katas are: {names}"
 NO_STAGES = "no stage suites for {kata} under {root}/stages"
@@ -77,7 +76,7 @@ class GradeOptions:
     katas: tuple[str, ...] = ()  # empty: every kata
     points_spec: str | None = None
     test_timeout: float = 20.0
-    limits: sandbox.Limits = sandbox.Limits()
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     jobs: int = 1
     isolation: str | None = None  # None: the strongest this machine has (isolation.level)
     caps: files.Caps = field(default_factory=files.Caps)
@@ -113,13 +112,13 @@ class Grade:
             return GRADE_ERROR
         if not self.suite.trusted:
             return SUITE_MODIFIED
-        every = all(k.highest_stage == len(k.stages) and k.outcome == observe.COMPLETED
-                    for k in self.katas)
+        every = all(k.highest_stage == len(k.stages) and k.outcome == observe.COMPLETED for k in self.katas)
         return ALL_PASSED if every else NOT_ALL_PASSED
 
 
-def check_request(suite: Path, katas: tuple[str, ...], points_spec: str | None
-                  ) -> tuple[Catalog, list[Kata], dict[str, list[float]]]:
+def check_request(
+    suite: Path, katas: tuple[str, ...], points_spec: str | None
+) -> tuple[Catalog, list[Kata], dict[str, list[float]]]:
     """The suite's catalog, the katas asked for and their points, or a GradeProblem."""
     try:
         catalog = load_catalog(suite)
@@ -173,8 +172,7 @@ STOP = Stop()
 
 
 def _last_stage(snapshot: Path, kata: Kata) -> int | None:
-    found = [s for s in kata.stages
-             if (snapshot / "stages" / f"stage{s}" / f"test_{kata.name}.py").is_file()]
+    found = [s for s in kata.stages if (snapshot / "stages" / f"stage{s}" / f"test_{kata.name}.py").is_file()]
     return max(found, default=None)
 
 
@@ -226,17 +224,32 @@ def _planted(suite: Path, expected: set[str]) -> list[str]:
 
 def _command(kata: Kata, last: int, options: GradeOptions, out: Path) -> list[str]:
     return [
-        sys.executable, "-B", "-m", "pytest", f"stages/stage{last}",
-        "--kata", kata.name,
-        "--solution", SOLUTION_DIR,
-        "--hypothesis-profile", "grade",
-        "-p", "no:cacheprovider",
-        "-p", CHANNEL_MODULE,
-        "--dojo-json", str(out / "results.json"),
-        "--junitxml", str(out / "junit.xml"),
-        "--timeout", f"{options.test_timeout:g}",
-        "-o", "timeout_method=signal",
-        "-q", "--tb=short", "-rN",
+        sys.executable,
+        "-B",
+        "-m",
+        "pytest",
+        f"stages/stage{last}",
+        "--kata",
+        kata.name,
+        "--solution",
+        SOLUTION_DIR,
+        "--hypothesis-profile",
+        "grade",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        CHANNEL_MODULE,
+        "--dojo-json",
+        str(out / "results.json"),
+        "--junitxml",
+        str(out / "junit.xml"),
+        "--timeout",
+        f"{options.test_timeout:g}",
+        "-o",
+        "timeout_method=signal",
+        "-q",
+        "--tb=short",
+        "-rN",
         # No capture: what the solution prints goes straight to the grader's pipe,
         # which drops what is past its cap; a capture file could fill up and make
         # print() raise inside the solution.
@@ -261,13 +274,18 @@ def _cross_check(grade: KataGrade, results: Path) -> None:
 
 
 def _not_graded(kata: Kata, outcome: str, detail: str) -> KataGrade:
-    return KataGrade(kata.name, kata.title, outcome,
-                     [observe.StageGrade(s, kata.stage_title(s)) for s in kata.stages],
-                     detail=detail)
+    return KataGrade(
+        kata.name,
+        kata.title,
+        outcome,
+        [observe.StageGrade(s, kata.stage_title(s)) for s in kata.stages],
+        detail=detail,
+    )
 
 
-def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict[str, str],
-               private: Path, level: str) -> tuple[KataGrade, dict[str, str]]:
+def grade_kata(
+    kata: Kata, options: GradeOptions, snapshot: Path, expected: dict[str, str], private: Path, level: str
+) -> tuple[KataGrade, dict[str, str]]:
     """Run one kata's stages in a sandbox and grade what was observed; also the
     hashes of the solution files that were graded."""
     if STOP.why is not None:
@@ -284,8 +302,9 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
         solution_hashes[f"{kata.name}/"] = "refused"
     last = _last_stage(suite, kata)
     if last is None:
-        return _not_graded(kata, observe.ERROR,
-                           NO_STAGES.format(kata=kata.name, root=options.suite)), solution_hashes
+        return _not_graded(
+            kata, observe.ERROR, NO_STAGES.format(kata=kata.name, root=options.suite)
+        ), solution_hashes
     events_read, events_write = os.pipe()
     key_read, key_write = os.pipe()
     key = secrets.token_hex(32).encode()
@@ -310,8 +329,13 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
     try:
         finished = sandbox.run(
             _command(kata, last, options, private / "tmp"),
-            cwd=suite, env=env, limits=options.limits, walls=walls, level=level,
-            pass_fds=(events_write, key_read), started=started,
+            cwd=suite,
+            env=env,
+            limits=options.limits,
+            walls=walls,
+            level=level,
+            pass_fds=(events_write, key_read),
+            started=started,
         )
     except OSError as exc:  # the interpreter itself could not start
         for fd in (events_write, key_read):
@@ -322,8 +346,11 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
         finished = sandbox.Finished(None, False, 0.0, f"cannot start: {exc}", 0, level)
     reader.wait()
     grade = observe.observe(
-        kata, reader, finished,
-        wall_clock=options.limits.wall_clock, cpu_limit=options.limits.cpu,
+        kata,
+        reader,
+        finished,
+        wall_clock=options.limits.wall_clock,
+        cpu_limit=options.limits.cpu,
         memory_mb=options.limits.memory_mb,
     )
     grade.notes.extend(copied.notes)
@@ -331,8 +358,11 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
     planted = _planted(suite, set(before))
     if (edited or planted) and grade.outcome != observe.TAMPERED:
         grade.outcome = observe.TAMPERED
-        grade.detail = (observe.SUITE_EDITED.format(files=", ".join(edited[:5])) if edited else
-                        PLANTED.format(what="files", files=", ".join(planted[:5])))
+        grade.detail = (
+            observe.SUITE_EDITED.format(files=", ".join(edited[:5]))
+            if edited
+            else PLANTED.format(what="files", files=", ".join(planted[:5]))
+        )
         grade.where = None
     _cross_check(grade, private / "tmp" / "results.json")
     if STOP.why is not None and grade.outcome != observe.COMPLETED:
@@ -341,9 +371,17 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
     if grade.highest_stage:
         judged = _copy_solution(options.solution, kata, private / "judged", options.caps)
         if not judged.refused:
-            judge.apply(grade, judge.judge_kata(kata, private / "judged", grade.highest_stage,
-                                                seed=secrets.randbits(32), suite_root=snapshot,
-                                                level=level))
+            judge.apply(
+                grade,
+                judge.judge_kata(
+                    kata,
+                    private / "judged",
+                    grade.highest_stage,
+                    seed=secrets.randbits(32),
+                    suite_root=snapshot,
+                    level=level,
+                ),
+            )
     if grade.outcome != observe.COMPLETED:
         grade.log = finished.output  # for the grader's stderr, never the report
     return grade, solution_hashes
@@ -352,7 +390,7 @@ def grade_kata(kata: Kata, options: GradeOptions, snapshot: Path, expected: dict
 def grade(options: GradeOptions) -> Grade:
     """Grade the solution against the suite, kata by kata (``jobs`` at a time)."""
     begin = time.monotonic()
-    catalog, katas, table = resolve(options)
+    _catalog, katas, table = resolve(options)
     level = isolation.level(options.isolation)
     workdir = Path(tempfile.mkdtemp(prefix="dojo-grade-"))
     os.chmod(workdir, 0o711)  # a fallback child under its own uid may pass, not list
@@ -389,8 +427,14 @@ def grade(options: GradeOptions) -> Grade:
             stage.counted = counts and stage.stage <= kata.highest_stage
             stage.points = stage.max_points if stage.counted else 0
     return Grade(
-        solution=options.solution.resolve(), suite=suite, katas=graded, points=table,
-        limits=options.limits, test_timeout=options.test_timeout,
-        duration=time.monotonic() - begin, notes=notes, isolation=level,
+        solution=options.solution.resolve(),
+        suite=suite,
+        katas=graded,
+        points=table,
+        limits=options.limits,
+        test_timeout=options.test_timeout,
+        duration=time.monotonic() - begin,
+        notes=notes,
+        isolation=level,
         solution_hash=files.content_hash(solution_files),
     )

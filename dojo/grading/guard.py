@@ -80,7 +80,7 @@ class Outputs:
                 try:
                     data = memoryview(before)
                     while data:
-                        data = data[os.write(fd, data):]
+                        data = data[os.write(fd, data) :]
                 finally:
                     os.close(fd)
             except OSError:

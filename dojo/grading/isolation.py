@@ -78,16 +78,19 @@ def _bwrap() -> str | None:
     if path is None:
         return None
     try:
-        probe = subprocess.run([path, *_BASE_FLAGS, "--ro-bind", "/", "/", "true"],
-                               stdin=subprocess.DEVNULL, capture_output=True, timeout=10,
-                               check=False)
+        probe = subprocess.run(
+            [path, *_BASE_FLAGS, "--ro-bind", "/", "/", "true"],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=10,
+            check=False,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     return path if probe.returncode == 0 else None
 
 
-_BASE_FLAGS = ("--unshare-user", "--unshare-all", "--die-with-parent", "--new-session",
-               "--cap-drop", "ALL")
+_BASE_FLAGS = ("--unshare-user", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL")
 
 
 def available() -> tuple[str, ...]:
@@ -105,12 +108,21 @@ def level(requested: str | None = None) -> str:
 
 def runtime_paths() -> list[Path]:
     """What the Python running the grader needs to start: its prefixes and executable."""
-    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(sys.exec_prefix),
-             Path(sys.base_exec_prefix), Path(os.path.realpath(sys.executable)).parent.parent}
+    paths = {
+        Path(sys.prefix),
+        Path(sys.base_prefix),
+        Path(sys.exec_prefix),
+        Path(sys.base_exec_prefix),
+        Path(os.path.realpath(sys.executable)).parent.parent,
+    }
     for entry in sys.path:  # site-packages outside the prefixes (user site, --target)
         path = Path(entry)
-        if (path.is_absolute() and path.name in SITE_DIRS
-                and path.is_dir() and not any(path.is_relative_to(p) for p in paths)):
+        if (
+            path.is_absolute()
+            and path.name in SITE_DIRS
+            and path.is_dir()
+            and not any(path.is_relative_to(p) for p in paths)
+        ):
             paths.add(path)
     return sorted(paths)
 
@@ -118,15 +130,23 @@ def runtime_paths() -> list[Path]:
 def bwrap_argv(argv: list[str], cwd: Path, walls: Walls) -> list[str]:
     """``argv`` wrapped in bubblewrap with ``walls``."""
     out = [_bwrap() or "bwrap", *_BASE_FLAGS, "--disable-userns"]
-    for path in SYSTEM_DIRS:
-        if os.path.islink(path):
-            out += ["--symlink", os.readlink(path), path]
+    for folder in SYSTEM_DIRS:
+        if os.path.islink(folder):
+            out += ["--symlink", os.readlink(folder), folder]
         else:
-            out += ["--ro-bind-try", path, path]
-    for path in SYSTEM_FILES:
-        out += ["--ro-bind-try", path, path]
-    out += ["--proc", "/proc", "--dev", "/dev",
-            "--size", str(walls.private_mb * 1024 * 1024), "--tmpfs", "/tmp"]
+            out += ["--ro-bind-try", folder, folder]
+    for name in SYSTEM_FILES:
+        out += ["--ro-bind-try", name, name]
+    out += [
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--size",
+        str(walls.private_mb * 1024 * 1024),
+        "--tmpfs",
+        "/tmp",
+    ]
     for path in runtime_paths():
         out += ["--ro-bind-try", str(path), str(path)]
     for path in walls.readonly:
@@ -134,8 +154,7 @@ def bwrap_argv(argv: list[str], cwd: Path, walls: Walls) -> list[str]:
     for path in walls.writable:
         out += ["--bind", str(path), str(path)]
     for path in walls.private:
-        out += ["--size", str(walls.private_mb * 1024 * 1024), "--perms", "0700",
-                "--tmpfs", str(path)]
+        out += ["--size", str(walls.private_mb * 1024 * 1024), "--perms", "0700", "--tmpfs", str(path)]
     return [*out, "--chdir", str(cwd), "--", *argv]
 
 
@@ -185,8 +204,11 @@ class _CapHeader(ctypes.Structure):
 
 
 class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                ("inheritable", ctypes.c_uint32)]
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
 
 
 def preexec(who: Account | None, limits_apply):
@@ -214,8 +236,13 @@ def preexec(who: Account | None, limits_apply):
             os.setresuid(uid, uid, uid)
             if read_everything:
                 _libc.capset(ctypes.byref(header), data)
-                _libc.prctl(PR_CAP_AMBIENT, ctypes.c_ulong(PR_CAP_AMBIENT_RAISE),
-                            ctypes.c_ulong(CAP_DAC_READ_SEARCH), 0, 0)
+                _libc.prctl(
+                    PR_CAP_AMBIENT,
+                    ctypes.c_ulong(PR_CAP_AMBIENT_RAISE),
+                    ctypes.c_ulong(CAP_DAC_READ_SEARCH),
+                    0,
+                    0,
+                )
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)  # after setresuid, which clears it
         prctl(PR_SET_NO_NEW_PRIVS, 1)
 

@@ -40,7 +40,10 @@ MODIFIED = "modified"  # they differ: the grade is not trusted
 UPSTREAM = "upstream"  # graded with --suite: a pristine checkout, whatever its manifest says
 NO_MANIFEST = "no manifest"
 
-STALE = "{root}: the suite hashes are stale ({count} file(s) differ: {files}); run: python -m dojo.grading.manifest --write"
+STALE = (
+    "{root}: the suite hashes are stale ({count} file(s) differ: {files});"
+    " run: python -m dojo.grading.manifest --write"
+)
 
 
 def suite_paths(root: Path) -> list[str]:
@@ -57,8 +60,7 @@ def suite_paths(root: Path) -> list[str]:
             continue
         for entry in files.walk(base, skip_dirs=SKIP_PARTS):
             rel = f"{name}/{entry.rel}"
-            if (entry.kind == "file" and not rel.endswith(SKIP_SUFFIXES)
-                    and rel != MANIFEST_PATH.as_posix()):
+            if entry.kind == "file" and not rel.endswith(SKIP_SUFFIXES) and rel != MANIFEST_PATH.as_posix():
                 found.append(rel)
     for name in SUITE_FILES:
         try:
@@ -164,8 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     expected = load_manifest(root) or {}
     changed = differences(expected, file_hashes(root))
     if changed:
-        print(STALE.format(root=root, count=len(changed), files=", ".join(changed[:5])),
-              file=sys.stderr)
+        print(STALE.format(root=root, count=len(changed), files=", ".join(changed[:5])), file=sys.stderr)
         return 1
     print(f"{root}: suite hashes up to date")
     return 0

@@ -98,8 +98,13 @@ class StageGrade:
 
     def result(self) -> StageResult:
         """The stage in the one result model: it passes only if every test ran and passed."""
-        return StageResult(self.stage, total=len(self.tests), passed=self.count(PASSED),
-                           failed=self.count(FAILED), locked=self.count(LOCKED))
+        return StageResult(
+            self.stage,
+            total=len(self.tests),
+            passed=self.count(PASSED),
+            failed=self.count(FAILED),
+            locked=self.count(LOCKED),
+        )
 
     @property
     def status(self) -> str:
@@ -136,8 +141,7 @@ class KataGrade:
     def highest_stage(self) -> int:
         """The highest stage such that it and every earlier one pass (0 if none)."""
         numbers = range(1, len(self.stages) + 1)
-        return KataResult(self.name, numbers, {s.stage: s.result() for s in self.stages}
-                          ).highest_passed()
+        return KataResult(self.name, numbers, {s.stage: s.result() for s in self.stages}).highest_passed()
 
 
 class EventReader:
@@ -259,8 +263,9 @@ def observe(
 ) -> KataGrade:
     """The kata's grade from the events, the way the process ended, and its output."""
     tests, in_progress = _tests(reader, kata)
-    order = {nodeid: i for event in reader.of("collected")
-             for i, nodeid in enumerate(event.get("nodeids", []))}
+    order = {
+        nodeid: i for event in reader.of("collected") for i, nodeid in enumerate(event.get("nodeids", []))
+    }
     current = tests.get(in_progress) if in_progress else None
     finish = reader.of("finish")
     exitstatus = finish[-1].get("exitstatus") if finish else None
@@ -272,46 +277,57 @@ def observe(
             return kind, message
         return kind, outside
 
-    how = (f"killed by {finished.signal}" if finished.signal
-           else f"exit code {finished.returncode}")
+    how = f"killed by {finished.signal}" if finished.signal else f"exit code {finished.returncode}"
     limit_hit = _limit_failure(tests, order)
     if reader.flooded:
         outcome, detail = TAMPERED, FLOODED.format(events=EVENTS_LIMIT, mb=EVENTS_BYTES >> 20)
     elif reader.forged:
         outcome, detail = TAMPERED, FORGED.format(count=reader.forged)
     elif finished.timed_out:
-        outcome, detail = broke(TIMED_OUT, WALL_CLOCK.format(limit=wall_clock),
-                                WALL_CLOCK_NO_TEST.format(limit=wall_clock))
+        outcome, detail = broke(
+            TIMED_OUT, WALL_CLOCK.format(limit=wall_clock), WALL_CLOCK_NO_TEST.format(limit=wall_clock)
+        )
     elif finished.signal == "SIGXCPU":
-        outcome, detail = broke(TIMED_OUT, CPU_LIMIT.format(limit=cpu_limit),
-                                DIED_OUTSIDE.format(how="CPU time limit"))
+        outcome, detail = broke(
+            TIMED_OUT, CPU_LIMIT.format(limit=cpu_limit), DIED_OUTSIDE.format(how="CPU time limit")
+        )
     elif not reader.of("configured"):
         outcome, detail = ERROR, NO_START.format(why=_last_line(finished.output) or how)
     elif reader.of("collect_error"):
         first = reader.of("collect_error")[0]
-        outcome, detail = ERROR, COLLECT_ERROR.format(nodeid=first.get("nodeid"),
-                                                      message=first.get("message"))
+        outcome, detail = (
+            ERROR,
+            COLLECT_ERROR.format(nodeid=first.get("nodeid"), message=first.get("message")),
+        )
     elif limit_hit is not None:
-        outcome = _limit_of(limit_hit)
-        detail = (MEMORY.format(limit=memory_mb) if outcome == KILLED_MEMORY
-                  else TEST_TIMEOUT.format(message=limit_hit.message))
+        limit = _limit_of(limit_hit)
+        assert limit is not None  # _limit_failure() picks only a test that a limit stopped
+        outcome = limit
+        detail = (
+            MEMORY.format(limit=memory_mb)
+            if outcome == KILLED_MEMORY
+            else TEST_TIMEOUT.format(message=limit_hit.message)
+        )
         current = limit_hit
     elif not finish:
         memory = any(word in finished.output for word in ("MemoryError", "Cannot allocate memory"))
         if memory:
-            outcome, detail = broke(KILLED_MEMORY, MEMORY.format(limit=memory_mb),
-                                    DIED_OUTSIDE.format(how=how))
+            outcome, detail = broke(
+                KILLED_MEMORY, MEMORY.format(limit=memory_mb), DIED_OUTSIDE.format(how=how)
+            )
         elif finished.signal:
-            outcome, detail = broke(CRASHED, DIED_SIGNAL.format(signal=finished.signal),
-                                    DIED_OUTSIDE.format(how=how))
+            outcome, detail = broke(
+                CRASHED, DIED_SIGNAL.format(signal=finished.signal), DIED_OUTSIDE.format(how=how)
+            )
         else:
-            outcome, detail = broke(CRASHED, DIED_EXIT.format(code=finished.returncode),
-                                    DIED_OUTSIDE.format(how=how))
+            outcome, detail = broke(
+                CRASHED, DIED_EXIT.format(code=finished.returncode), DIED_OUTSIDE.format(how=how)
+            )
     elif exitstatus in (2, 3):
-        why = "KeyboardInterrupt" if "KeyboardInterrupt" in finished.output else (
-            PYTEST_EXIT[exitstatus])
-        outcome, detail = broke(CRASHED, INTERRUPTED.format(why=why),
-                                DIED_OUTSIDE.format(how=f"pytest {PYTEST_EXIT[exitstatus]}"))
+        why = "KeyboardInterrupt" if "KeyboardInterrupt" in finished.output else (PYTEST_EXIT[exitstatus])
+        outcome, detail = broke(
+            CRASHED, INTERRUPTED.format(why=why), DIED_OUTSIDE.format(how=f"pytest {PYTEST_EXIT[exitstatus]}")
+        )
     elif exitstatus in (4, 5):
         outcome, detail = ERROR, NO_START.format(why=PYTEST_EXIT[exitstatus])
     if outcome != COMPLETED:
@@ -321,8 +337,9 @@ def observe(
     stages = []
     for stage in kata.stages:
         grade = StageGrade(stage, kata.stage_title(stage))
-        grade.tests = sorted((t for t in tests.values() if t.stage == stage),
-                             key=lambda t: order.get(t.nodeid, 1 << 30))
+        grade.tests = sorted(
+            (t for t in tests.values() if t.stage == stage), key=lambda t: order.get(t.nodeid, 1 << 30)
+        )
         stages.append(grade)
     return KataGrade(
         name=kata.name,

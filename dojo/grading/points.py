@@ -37,7 +37,7 @@ def _number(name: str, text: str) -> float:
 
 def parse(spec: str | None, catalog: Catalog) -> dict[str, list[float]]:
     """Points per stage for every kata of the catalog."""
-    table = {k.name: [DEFAULT_POINTS] * len(k.stage_titles) for k in catalog.katas}
+    table: dict[str, list[float]] = {k.name: [DEFAULT_POINTS] * len(k.stage_titles) for k in catalog.katas}
     seen: set[str] = set()
     for entry in (spec or "").split(";"):
         entry = entry.strip()
@@ -56,9 +56,7 @@ def parse(spec: str | None, catalog: Catalog) -> dict[str, list[float]]:
         if len(numbers) == 1:
             numbers = numbers * stages
         if len(numbers) != stages:
-            raise PointsError(
-                WRONG_COUNT.format(name=name, stages=stages, count=len(numbers), entry=entry)
-            )
+            raise PointsError(WRONG_COUNT.format(name=name, stages=stages, count=len(numbers), entry=entry))
         table[name] = numbers
     return table
 

@@ -50,13 +50,15 @@ def rows(entries: list[Entry], cols: list[tuple[str, int]]) -> list[list[str]]:
     out = [header]
     for entry in entries:
         grade = entry.grade
-        out.append([
-            entry.name,
-            *(_cell(entry, k, s) for k, s in cols),
-            f"{grade.score:g}" if grade else "0",
-            f"{grade.max_score:g}" if grade else "",
-            grade.status if grade else f"error: {entry.problem}",
-        ])
+        out.append(
+            [
+                entry.name,
+                *(_cell(entry, k, s) for k, s in cols),
+                f"{grade.score:g}" if grade else "0",
+                f"{grade.max_score:g}" if grade else "",
+                grade.status if grade else f"error: {entry.problem}",
+            ]
+        )
     return out
 
 

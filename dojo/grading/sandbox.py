@@ -121,7 +121,7 @@ class _Capped:
             pass
 
     def text(self) -> str:
-        tail = self.tail[-self.half:] if len(self.tail) > self.half else self.tail
+        tail = self.tail[-self.half :] if len(self.tail) > self.half else self.tail
         kept = len(self.head) + len(tail)
         gap = self.total - kept
         middle = f"\n[... {gap:,} bytes of output left out ...]\n".encode() if gap > 0 else b""
@@ -224,8 +224,15 @@ def spawn(
             who = None
     with _live_lock:
         proc = subprocess.Popen(
-            command, cwd=cwd, env=env, stdin=stdin, stdout=stdout, stderr=stderr,
-            pass_fds=pass_fds, start_new_session=True, preexec_fn=preexec,
+            command,
+            cwd=cwd,
+            env=env,
+            stdin=stdin,
+            stdout=stdout,
+            stderr=stderr,
+            pass_fds=pass_fds,
+            start_new_session=True,
+            preexec_fn=preexec,
         )
         child = Child(proc, level, who)
         _live[proc.pid] = child
@@ -256,12 +263,13 @@ def run(
     of ``pass_fds`` there).
     """
     begin = time.monotonic()
-    child = spawn(argv, cwd=cwd, env=env, limits=limits, walls=walls, level=level,
-                  pass_fds=pass_fds)
+    child = spawn(argv, cwd=cwd, env=env, limits=limits, walls=walls, level=level, pass_fds=pass_fds)
     proc = child.proc
+    stdout = proc.stdout
+    assert stdout is not None  # spawn() pipes the child's output
     if started is not None:
         started(proc.pid)
-    output = _Capped(proc.stdout, limits.output_bytes)
+    output = _Capped(stdout, limits.output_bytes)
     timed_out = False
     try:
         proc.wait(timeout=limits.wall_clock)
@@ -275,7 +283,7 @@ def run(
     child.stop()  # whatever the child left running
     output.thread.join(timeout=5)  # a process that escaped may hold the pipe
     if not output.thread.is_alive():
-        proc.stdout.close()
+        stdout.close()
     code = _returncode(child)
     if timed_out and code is not None and code >= 0:
         code = -signal.SIGKILL  # the grader killed it (through bubblewrap)

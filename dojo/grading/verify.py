@@ -43,16 +43,18 @@ def load(path: Path) -> dict:
 def options(data: dict, solution: Path, suite: Path, upstream: bool) -> GradeOptions:
     """Grade options that repeat the report's grade: its katas, points and limits."""
     spec = ";".join(
-        f"{name}=" + ",".join(f"{kata['stages'][s]['max_points']:g}"
-                              for s in sorted(kata["stages"], key=int))
-        for name, kata in data["katas"].items())
+        f"{name}=" + ",".join(f"{kata['stages'][s]['max_points']:g}" for s in sorted(kata["stages"], key=int))
+        for name, kata in data["katas"].items()
+    )
     limits = data["limits"]
     return GradeOptions(
-        solution=Path(os.path.abspath(solution)), suite=suite.resolve(), upstream=upstream,
-        katas=tuple(data["katas"]), points_spec=spec or None,
+        solution=Path(os.path.abspath(solution)),
+        suite=suite.resolve(),
+        upstream=upstream,
+        katas=tuple(data["katas"]),
+        points_spec=spec or None,
         test_timeout=float(limits["test_timeout"]),
-        limits=Limits(wall_clock=float(limits["wall_clock"]),
-                      memory_mb=int(limits.get("memory_mb", 2048))),
+        limits=Limits(wall_clock=float(limits["wall_clock"]), memory_mb=int(limits.get("memory_mb", 2048))),
     )
 
 
@@ -68,17 +70,18 @@ def mismatches(claimed: dict, regraded: Grade) -> list[str]:
         out.append("the suite differs from the one the report was graded with")
     for field in ("score", "max_score", "status"):
         if claimed.get(field) != now[field]:
-            out.append(f"{field}: the report says {claimed.get(field)!r}, "
-                       f"the re-grade {now[field]!r}")
+            out.append(f"{field}: the report says {claimed.get(field)!r}, the re-grade {now[field]!r}")
     for name, kata in now["katas"].items():
         said = claimed.get("katas", {}).get(name, {})
         for field in ("outcome", "highest_stage", "score"):
             if said.get(field) != kata[field]:
-                out.append(f"{name} {field}: the report says {said.get(field)!r}, "
-                           f"the re-grade {kata[field]!r}")
+                out.append(
+                    f"{name} {field}: the report says {said.get(field)!r}, the re-grade {kata[field]!r}"
+                )
         for number, stage in kata["stages"].items():
             was = said.get("stages", {}).get(number, {}).get("status")
             if was != stage["status"]:
-                out.append(f"{name} stage {number}: the report says {was!r}, "
-                           f"the re-grade {stage['status']!r}")
+                out.append(
+                    f"{name} stage {number}: the report says {was!r}, the re-grade {stage['status']!r}"
+                )
     return out

@@ -24,6 +24,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 from dojo.judge.dispatch import Env
 from dojo.judge.session import Broken, Session
@@ -35,14 +36,20 @@ KIND = "kind"  # the value's kind only (bytes, a list...): for a snapshot's form
 
 REPRO_CALLS = 15  # calls of the run shown before the mismatch
 DISAGREES = "after {before} call(s) of a run: {call} {got}; expected {expected} ({why})"
-SLOWER = ("{what}: {ratio:.1f}x slower at size {large:,} than at size {small:,}, as the judge "
-          "measured the worker (expected within {factor:g}x: {expected})")
-BUILD_SLOWER = ("{what}: building the object of size {large:,} took over {took:.1f} s, against "
-                "{before:.2f} s for size {small:,} (the calls are not O(1))")
+SLOWER = (
+    "{what}: {ratio:.1f}x slower at size {large:,} than at size {small:,}, as the judge "
+    "measured the worker (expected within {factor:g}x: {expected})"
+)
+BUILD_SLOWER = (
+    "{what}: building the object of size {large:,} took over {took:.1f} s, against "
+    "{before:.2f} s for size {small:,} (the calls are not O(1))"
+)
 RETRIES = 4  # repetitions added when the first ones look too slow
 WALL_SLACK = 4  # the wall-clock ratio may exceed the factor this many times (a loaded machine)
-RUN_SLOWER = ("{what}: over {took:.1f} s at size {large:,}, against {before:.3f} s at size {small:,} "
-              "on the judge's clock (the calls are not O(1) in the size)")
+RUN_SLOWER = (
+    "{what}: over {took:.1f} s at size {large:,}, against {before:.3f} s at size {small:,} "
+    "on the judge's clock (the calls are not O(1) in the size)"
+)
 DEADLOCK = "threads running {what} did not finish within {timeout:g} s (deadlock suspected)"
 
 
@@ -193,7 +200,7 @@ def show(result) -> str:
     return f"answered {json.dumps(result)[:200]}"
 
 
-def _number(x) -> bool:
+def _number(x: object) -> TypeGuard[int | float]:
     return isinstance(x, (int, float)) and not isinstance(x, bool)
 
 
@@ -204,12 +211,15 @@ def same(got, expected) -> bool:
     if type(got) is not type(expected):
         return False
     if isinstance(expected, list):
-        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected))
+        return len(got) == len(expected) and all(same(g, e) for g, e in zip(got, expected, strict=True))
     if isinstance(expected, dict):
         if got.keys() != expected.keys():
             return False
         if "d" in expected and isinstance(got.get("d"), list):  # a dict: order does not matter
-            key = lambda pair: json.dumps(pair, sort_keys=True)
+
+            def key(pair) -> str:
+                return json.dumps(pair, sort_keys=True)
+
             try:
                 return same(sorted(got["d"], key=key), sorted(expected["d"], key=key))
             except TypeError:
@@ -242,7 +252,7 @@ def agrees(got, expected, call: Call) -> bool:
     _, target, body, escaped = got
     if not same(target, expected[1]) or not isinstance(body, list) or len(body) != len(expected[2]):
         return False
-    if not all(agrees(g, e, c) for g, e, c in zip(body, expected[2], call.body)):
+    if not all(agrees(g, e, c) for g, e, c in zip(body, expected[2], call.body, strict=False)):
         return False
     return escaped == expected[3] if expected[3] is None else _raised(escaped, expected[3])
 
@@ -273,35 +283,50 @@ class Context:
 
     # -- scripts ---------------------------------------------------------------
 
-    def agree(self, calls: Sequence[Call], why: str, *, env: Env | None = None,
-              expected: list | None = None, timeout: float = 8.0) -> list:
+    def agree(
+        self,
+        calls: Sequence[Call],
+        why: str,
+        *,
+        env: Env | None = None,
+        expected: list | None = None,
+        timeout: float = 8.0,
+    ) -> list:
         """Run ``calls`` on the solution and the model; every answer must agree. The answers."""
         if expected is None:
             env = env or Env(self.judge.model)
             expected = [env.perform(c.wire()) for c in calls]
-        reply = self.session.request({"op": "script", "calls": [c.wire() for c in calls]},
-                                     timeout=timeout, what=why)
+        reply = self.session.request(
+            {"op": "script", "calls": [c.wire() for c in calls]}, timeout=timeout, what=why
+        )
         got = reply.get("results")
         if not isinstance(got, list) or len(got) != len(calls):
-            raise Mismatch(f"the worker answered {why} with {type(got).__name__} instead of "
-                           f"{len(calls)} results")
+            raise Mismatch(
+                f"the worker answered {why} with {type(got).__name__} instead of {len(calls)} results"
+            )
         self.compare(calls, got, expected, why)
         return got
 
     def compare(self, calls: Sequence[Call], got: list, expected: list, why: str) -> None:
         start = 0
-        for index, (call, g, e) in enumerate(zip(calls, got, expected)):
+        for index, (call, g, e) in enumerate(zip(calls, got, expected, strict=False)):
             if call.method == "new":
                 start = index
             if not agrees(g, e, call):
-                run = [self.text(c) for c in calls[max(start, index - REPRO_CALLS):index + 1]]
+                run = [self.text(c) for c in calls[max(start, index - REPRO_CALLS) : index + 1]]
                 if index - start > REPRO_CALLS:
                     run.insert(0, "...")
-                raise Mismatch(DISAGREES.format(before=index - start, call=self.text(call), got=show(g),
-                                                expected=show(e), why=why) + " | the run: " + "; ".join(run))
+                raise Mismatch(
+                    DISAGREES.format(
+                        before=index - start, call=self.text(call), got=show(g), expected=show(e), why=why
+                    )
+                    + " | the run: "
+                    + "; ".join(run)
+                )
 
-    def random_runs(self, ops: Sequence[Op], *, new: Callable[[random.Random], Call],
-                    runs: int, steps: int, why: str) -> None:
+    def random_runs(
+        self, ops: Sequence[Op], *, new: Callable[[random.Random], Call], runs: int, steps: int, why: str
+    ) -> None:
         """``runs`` random runs of ``steps`` calls from ``ops``, checked call by call."""
         env = Env(self.judge.model)
         calls, expected = [], []
@@ -321,10 +346,19 @@ class Context:
 
     # -- timings -------------------------------------------------------------
 
-    def scales(self, *, setup: Callable[[str, int], list[dict]],
-               workload: Callable[[str, int, int], dict], small: int, large: int,
-               factor: float, what: str, expected: str, repeat: int = 3,
-               expect: Callable[[str, int, int], list] | None = None) -> float:
+    def scales(
+        self,
+        *,
+        setup: Callable[[str, int], list[dict]],
+        workload: Callable[[str, int, int], dict],
+        small: int,
+        large: int,
+        factor: float,
+        what: str,
+        expected: str,
+        repeat: int = 3,
+        expect: Callable[[str, int, int], list] | None = None,
+    ) -> float:
         """Time ``workload`` on objects of two sizes; the ratio must stay within ``factor``.
 
         ``setup(name, size)`` is the untimed requests that build object ``name``;
@@ -335,7 +369,7 @@ class Context:
         for a value the contract leaves open).
         """
         env = Env(self.judge.model)
-        built = {}
+        built: dict[str, float] = {}  # seconds to build each object
         for name, size in (("small", small), ("large", large)):
             begin = time.perf_counter()
             # Building the large object may take its share of time, generously, and no more:
@@ -347,8 +381,11 @@ class Context:
             except Broken:
                 if not built:
                     raise
-                raise Mismatch(BUILD_SLOWER.format(what=what, large=large, small=small,
-                                                   took=allowed, before=built["small"])) from None
+                raise Mismatch(
+                    BUILD_SLOWER.format(
+                        what=what, large=large, small=small, took=allowed, before=built["small"]
+                    )
+                ) from None
             built[name] = time.perf_counter() - begin
         times = {"small": math.inf, "large": math.inf}
         walls = dict(times)
@@ -363,18 +400,23 @@ class Context:
                     want = env.run_loop(env.prepare_loop(request), collect=True)["results"]
                 else:
                     want = expect(name, size, rep)
-                self.session.request({**request, "op": "loop", "prepare": "timed"},
-                                     timeout=20, what=f"preparing {what}")
+                self.session.request(
+                    {**request, "op": "loop", "prepare": "timed"}, timeout=20, what=f"preparing {what}"
+                )
                 # The large size may take its share of time, generously, and no more.
                 allowed = 30.0 if name == "small" else 2.0 + 4 * factor * walls["small"]
                 try:
                     wall, cpu, reply = self.session.timed(
-                        {"op": "run", "name": "timed", "collect": True}, timeout=allowed, what=what)
+                        {"op": "run", "name": "timed", "collect": True}, timeout=allowed, what=what
+                    )
                 except Broken:
                     if name == "small":
                         raise
-                    raise Mismatch(RUN_SLOWER.format(what=what, large=large, small=small, took=allowed,
-                                                     before=walls["small"])) from None
+                    raise Mismatch(
+                        RUN_SLOWER.format(
+                            what=what, large=large, small=small, took=allowed, before=walls["small"]
+                        )
+                    ) from None
                 got = reply.get("results")
                 if not isinstance(got, list) or len(got) != len(want):
                     raise Mismatch(f"{what}: the worker sent {type(got).__name__} for {len(want)} results")
@@ -384,23 +426,34 @@ class Context:
                 if got == want and json.dumps(got) == json.dumps(want):  # the usual case, fast
                     times[name] = min(times[name], took)
                     continue
-                for index, (g, e) in enumerate(zip(got, want)):
-                    if not agrees(g, ["v", None] if e is None else e,
-                                  Call("loop", compare=IGNORE if e is None else EXACT)):
+                for index, (g, e) in enumerate(zip(got, want, strict=True)):
+                    if not agrees(
+                        g,
+                        ["v", None] if e is None else e,
+                        Call("loop", compare=IGNORE if e is None else EXACT),
+                    ):
                         method = request["calls"][index % len(request["calls"])][0]
-                        raise Mismatch(f"{what}: a {method}() call in the timed loop {show(g)}; "
-                                       f"expected {show(e)}")
+                        raise Mismatch(
+                            f"{what}: a {method}() call in the timed loop {show(g)}; expected {show(e)}"
+                        )
                 times[name] = min(times[name], took)
         ratio = times["large"] / max(times["small"], 1e-9)
         # The wall clock too, loosely: work handed to another process costs this one no CPU.
         wall_ratio = walls["large"] / max(walls["small"], 1e-9)
         if ratio > factor or wall_ratio > WALL_SLACK * factor:
-            raise Mismatch(SLOWER.format(what=what, ratio=max(ratio, wall_ratio / WALL_SLACK),
-                                         large=large, small=small, factor=factor, expected=expected))
+            raise Mismatch(
+                SLOWER.format(
+                    what=what,
+                    ratio=max(ratio, wall_ratio / WALL_SLACK),
+                    large=large,
+                    small=small,
+                    factor=factor,
+                    expected=expected,
+                )
+            )
         return ratio
 
-    def _untimed(self, env: Env, request: dict, what: str, timeout: float = 30,
-                 replay: bool = True) -> None:
+    def _untimed(self, env: Env, request: dict, what: str, timeout: float = 30, replay: bool = True) -> None:
         if request["op"] == "loop":
             if replay:
                 env.run_loop(env.prepare_loop(request), collect=False)
@@ -413,19 +466,28 @@ class Context:
 
     # -- threads -------------------------------------------------------------
 
-    def threads(self, scripts: Sequence[Sequence[Call]], *, what: str, switch: float = 0.05,
-                timeout: float = 10.0) -> list[list]:
+    def threads(
+        self, scripts: Sequence[Sequence[Call]], *, what: str, switch: float = 0.05, timeout: float = 10.0
+    ) -> list[list]:
         """Run each script in its own thread inside the worker, all at once; their answers."""
         reply = self.session.request(
-            {"op": "threads", "scripts": [[c.wire() for c in s] for s in scripts],
-             "switch": switch, "timeout": timeout},
-            timeout=timeout + 10, what=what,
+            {
+                "op": "threads",
+                "scripts": [[c.wire() for c in s] for s in scripts],
+                "switch": switch,
+                "timeout": timeout,
+            },
+            timeout=timeout + 10,
+            what=what,
         )
         if "deadlock" in reply:
             raise Mismatch(DEADLOCK.format(what=what, timeout=timeout))
         results = reply.get("results")
-        if not (isinstance(results, list) and len(results) == len(scripts)
-                and all(isinstance(r, list) for r in results)):
+        if not (
+            isinstance(results, list)
+            and len(results) == len(scripts)
+            and all(isinstance(r, list) for r in results)
+        ):
             raise Mismatch(f"the worker's answer to {what} is not one list per thread")
         return results
 

@@ -131,15 +131,15 @@ class Env:
             return raises
         if kind in ("count", "count_raise") and len(rest) == 3:
             counter, outcome, pause = rest
-            exc = builtin_exception(outcome) if kind == "count_raise" else None
-            value = None if exc else decode(outcome)
+            failure = builtin_exception(outcome) if kind == "count_raise" else None
+            value = None if failure else decode(outcome)
 
             def counted(*args):
                 self.count(str(counter))
                 if pause:
                     time.sleep(float(pause))
-                if exc is not None:
-                    raise exc("raised by the judge's factory")
+                if failure is not None:
+                    raise failure("raised by the judge's factory")
                 return value
 
             return counted
@@ -261,8 +261,11 @@ class Env:
         obj = self.target(request.get("o", "main"))
         compiled = [self._compile(obj, *call) for call in request.get("calls", [])]
         start, n = int(request.get("start", 0)), int(request.get("n", 0))
-        return [(run, tuple(make(i) for make in makers))
-                for i in range(start, start + n) for run, makers in compiled]
+        return [
+            (run, tuple(make(i) for make in makers))
+            for i in range(start, start + n)
+            for run, makers in compiled
+        ]
 
     def _compile(self, obj, method, args, kwargs=None) -> tuple:
         if kwargs:  # keyword arguments of a loop call are constants
@@ -270,7 +273,11 @@ class Env:
             run, makers = self._compile(obj, method, args)
             return (lambda *a: run(*a, **fixed)), makers
         if method == "clock.set":
-            run = lambda now: setattr(self.clock, "now", float(now))
+
+            def set_clock(now) -> None:
+                self.clock.now = float(now)
+
+            run = set_clock
         elif method == "len()":
             run = len
         elif method == "in":
@@ -286,8 +293,9 @@ class Env:
                 if prefix is None:
                     makers.append(lambda i, b=base, s=step, m=mod: b + ((i * s) % m if m else i * s))
                 else:
-                    makers.append(lambda i, b=base, s=step, m=mod, p=prefix:
-                                  f"{p}{b + ((i * s) % m if m else i * s)}")
+                    makers.append(
+                        lambda i, b=base, s=step, m=mod, p=prefix: f"{p}{b + ((i * s) % m if m else i * s)}"
+                    )
             else:
                 value = self.arg(form)
                 makers.append(lambda i, v=value: v)
@@ -312,5 +320,9 @@ class Env:
             gc.enable()
         if not collect:
             return {"errors": errors}
-        return {"results": [["x", exception_names(r)] if isinstance(r, Exception)
-                            else ["v", encode(r, self.cls)] for r in results]}
+        return {
+            "results": [
+                ["x", exception_names(r)] if isinstance(r, Exception) else ["v", encode(r, self.cls)]
+                for r in results
+            ]
+        }

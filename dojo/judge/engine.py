@@ -55,6 +55,7 @@ def load_judge(kata: Kata, suite_root: Path | None = None) -> Judge | None:
         return None
     name = f"_dojo_judge_{kata.name}"
     spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None  # a .py file always has a spec and loader
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module  # dataclasses in the declaration look their module up
     try:
@@ -67,9 +68,14 @@ def load_judge(kata: Kata, suite_root: Path | None = None) -> Judge | None:
     return judge
 
 
-def judge_kata(kata: Kata, solution_folder: Path, up_to_stage: int, seed: int = 0,
-               suite_root: Path | None = None, level: str | None = None,
-               ) -> list[StageVerdict] | None:
+def judge_kata(
+    kata: Kata,
+    solution_folder: Path,
+    up_to_stage: int,
+    seed: int = 0,
+    suite_root: Path | None = None,
+    level: str | None = None,
+) -> list[StageVerdict] | None:
     """The judge's verdict on stages 1..``up_to_stage`` of ``solution_folder/<kata>``.
 
     ``solution_folder`` is laid out like ``katas/``. None if the kata declares
@@ -81,8 +87,9 @@ def judge_kata(kata: Kata, solution_folder: Path, up_to_stage: int, seed: int = 
     try:
         judge = load_judge(kata, suite_root)
     except Exception as exc:  # noqa: BLE001 - a broken declaration must not crash the grader
-        why = DECLARATION_BROKE.format(path=declaration_path(kata, suite_root), kind=type(exc).__name__,
-                                       detail=str(exc)[:200])
+        why = DECLARATION_BROKE.format(
+            path=declaration_path(kata, suite_root), kind=type(exc).__name__, detail=str(exc)[:200]
+        )
         return [StageVerdict(s, False, INTEGRITY.format(stage=s, seed=seed, why=why)) for s in stages]
     if judge is None:
         return None
@@ -96,8 +103,7 @@ def judge_kata(kata: Kata, solution_folder: Path, up_to_stage: int, seed: int = 
     with session:
         if session.problem is not None:
             why = NOT_IMPORTED.format(problem=session.problem)
-            return [StageVerdict(s, False, INTEGRITY.format(stage=s, seed=seed, why=why))
-                    for s in stages]
+            return [StageVerdict(s, False, INTEGRITY.format(stage=s, seed=seed, why=why)) for s in stages]
         for stage in stages:
             if verdicts and not verdicts[-1].passed:
                 verdicts.append(StageVerdict(stage, False, NOT_JUDGED.format(stage=stage - 1)))
@@ -113,8 +119,9 @@ def _judge_stage(judge: Judge, session: Session, kata: Kata, stage: int, seed: i
         ctx = Context(judge, session, rng, kata.class_name)
         try:
             # Every check starts where the model starts: at the clock's first time.
-            session.request({"op": "script", "calls": [{"m": "clock.set", "a": [START_TIME]}]},
-                            what="setting the clock")
+            session.request(
+                {"op": "script", "calls": [{"m": "clock.set", "a": [START_TIME]}]}, what="setting the clock"
+            )
             check(ctx)
         except (Mismatch, Broken) as exc:
             why = str(exc)
@@ -122,8 +129,9 @@ def _judge_stage(judge: Judge, session: Session, kata: Kata, stage: int, seed: i
             why = JUDGE_BROKE.format(kind=type(exc).__name__, detail=str(exc)[:200])
         else:
             continue
-        return StageVerdict(stage, False, INTEGRITY.format(stage=stage, seed=seed, why=why),
-                            time.monotonic() - begin)
+        return StageVerdict(
+            stage, False, INTEGRITY.format(stage=stage, seed=seed, why=why), time.monotonic() - begin
+        )
     return StageVerdict(stage, True, None, time.monotonic() - begin)
 
 
@@ -139,7 +147,13 @@ def apply(grade, verdicts: list[StageVerdict] | None) -> None:
         stage = next((s for s in grade.stages if s.stage == verdict.stage), None)
         if verdict.passed or stage is None or stage.status != PASSED:
             continue
-        stage.tests.append(TestResult(nodeid=f"judge::stage{verdict.stage}", stage=verdict.stage,
-                                      outcome=FAILED, message=verdict.note,
-                                      duration=verdict.duration))
+        stage.tests.append(
+            TestResult(
+                nodeid=f"judge::stage{verdict.stage}",
+                stage=verdict.stage,
+                outcome=FAILED,
+                message=verdict.note,
+                duration=verdict.duration,
+            )
+        )
         grade.notes.append(verdict.note)

@@ -46,8 +46,16 @@ class Broken(Exception):
 
 def worker_command(kata: Kata, solution_root: Path) -> list[str]:
     """The worker's command line (a sandbox may wrap it)."""
-    return [sys.executable, "-B", "-m", "dojo.judge.worker",
-            str(solution_root), kata.name, kata.module, kata.class_name]
+    return [
+        sys.executable,
+        "-B",
+        "-m",
+        "dojo.judge.worker",
+        str(solution_root),
+        kata.name,
+        kata.module,
+        kata.class_name,
+    ]
 
 
 def worker_env(home: Path) -> dict[str, str]:
@@ -63,31 +71,51 @@ def worker_env(home: Path) -> dict[str, str]:
     }
 
 
-def launcher(argv: list[str], cwd: Path, env: dict[str, str], limits: sandbox.Limits,
-             solution_root: Path, level: str | None = None) -> sandbox.Child:
+def launcher(
+    argv: list[str],
+    cwd: Path,
+    env: dict[str, str],
+    limits: sandbox.Limits,
+    solution_root: Path,
+    level: str | None = None,
+) -> sandbox.Child:
     """Start the worker in the grader's sandbox: pipes for the protocol, no stderr,
     limits; it sees the harness and the solution read-only and writes only ``cwd``."""
     walls = isolation.Walls(readonly=(DOJO_ROOT, solution_root), writable=(cwd,))
-    return sandbox.spawn(argv, cwd=cwd, env=env, limits=limits, walls=walls, level=level,
-                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    return sandbox.spawn(
+        argv,
+        cwd=cwd,
+        env=env,
+        limits=limits,
+        walls=walls,
+        level=level,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 class Session:
     """One running worker with the solution imported, and the requests made to it."""
 
-    def __init__(self, kata: Kata, solution_root: Path, limits: sandbox.Limits = LIMITS,
-                 level: str | None = None) -> None:
+    def __init__(
+        self, kata: Kata, solution_root: Path, limits: sandbox.Limits = LIMITS, level: str | None = None
+    ) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="dojo-judge-"))
         root = solution_root.resolve()
-        self.child = launcher(worker_command(kata, root), self.home, worker_env(self.home), limits,
-                              root, level)
+        self.child = launcher(
+            worker_command(kata, root), self.home, worker_env(self.home), limits, root, level
+        )
         self.proc = self.child.proc
+        stdin, stdout = self.proc.stdin, self.proc.stdout
+        assert stdin is not None and stdout is not None  # launcher() pipes both ways
+        self.stdin, self.stdout = stdin, stdout
         self.buffer = b""
         self.next_id = 1
         self.ends = time.monotonic() + TOTAL_TIME
         self.problem: str | None = None
-        os.set_blocking(self.proc.stdout.fileno(), False)
-        os.set_blocking(self.proc.stdin.fileno(), False)
+        os.set_blocking(self.stdout.fileno(), False)
+        os.set_blocking(self.stdin.fileno(), False)
         hello = self._reply(0, START_TIMEOUT, "importing the solution")
         if "problem" in hello:
             self.problem = str(hello["problem"])[:500]
@@ -121,7 +149,7 @@ class Session:
         return f"exit code {code}"
 
     def _write(self, data: bytes, deadline: float, what: str, timeout: float = 0.0) -> None:
-        fd = self.proc.stdin.fileno()
+        fd = self.stdin.fileno()
         while data:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -129,7 +157,7 @@ class Session:
             _, ready, _ = select.select([], [fd], [], left)
             if ready:
                 try:
-                    data = data[os.write(fd, data):]
+                    data = data[os.write(fd, data) :]
                 except BlockingIOError:
                     continue
                 except OSError:
@@ -137,7 +165,7 @@ class Session:
 
     def _line(self, timeout: float, what: str, shown: float | None = None) -> bytes:
         deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
+        fd = self.stdout.fileno()
         while b"\n" not in self.buffer:
             if len(self.buffer) > MAX_LINE:
                 raise self._broken(GARBLED.format(what=what, why=f"a line over {MAX_LINE:,} bytes"))
@@ -190,8 +218,9 @@ class Session:
         self._write(dump_line({"id": ident, **message}), deadline, what, timeout)
         return self._reply(ident, max(0.0, deadline - time.monotonic()), what, shown=timeout)
 
-    def timed(self, message: dict, *, timeout: float = 10.0,
-              what: str = "a timed loop") -> tuple[float, float | None, dict]:
+    def timed(
+        self, message: dict, *, timeout: float = 10.0, what: str = "a timed loop"
+    ) -> tuple[float, float | None, dict]:
         """A request, the seconds its round trip took on the judge's clock, and the CPU
         seconds the worker (every thread of it and of its children) spent meanwhile, as
         the kernel counts them (None where /proc cannot say)."""
@@ -205,7 +234,8 @@ class Session:
 
     def _tree(self) -> list[int]:
         """The worker's process and every process below it (a sandbox may wrap it)."""
-        found, pending = [], [self.proc.pid]
+        found: list[int] = []
+        pending = [self.proc.pid]
         while pending and len(found) < 64:
             pid = pending.pop()
             if pid in found:
@@ -236,7 +266,8 @@ class Session:
         Unlike the wall clock it does not count the time other processes of a
         loaded machine take, and the solution cannot forge it.
         """
-        total, pending, seen = 0, [self.proc.pid], set()
+        total, pending = 0, [self.proc.pid]
+        seen: set[int] = set()
         try:
             while pending and len(seen) < 64:
                 pid = pending.pop()
@@ -258,7 +289,7 @@ class Session:
     def close(self) -> None:
         """Kill the worker's process group and forget its folder."""
         self.child.kill()
-        for stream in (self.proc.stdin, self.proc.stdout):
+        for stream in (self.stdin, self.stdout):
             try:
                 stream.close()
             except OSError:
@@ -275,7 +306,8 @@ class Session:
 
 def _remove_quietly(folder: Path, cap: int = 100_000) -> None:
     """Remove the worker's folder: iteratively (any depth), never following a link, never raising."""
-    pending, seen = [str(folder)], []
+    pending: list[str] = [str(folder)]
+    seen: list[str] = []
     while pending and len(seen) < cap:
         path = pending.pop()
         seen.append(path)

@@ -60,8 +60,12 @@ def encode(value, instance_type: type | None = None, depth: int = 0):
     if isinstance(value, list):
         return [encode(v, instance_type, depth + 1) for v in value]
     if isinstance(value, dict):
-        return {"d": [[encode(k, instance_type, depth + 1), encode(v, instance_type, depth + 1)]
-                      for k, v in value.items()]}
+        return {
+            "d": [
+                [encode(k, instance_type, depth + 1), encode(v, instance_type, depth + 1)]
+                for k, v in value.items()
+            ]
+        }
     return {"o": type(value).__name__}
 
 

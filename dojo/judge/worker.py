@@ -124,8 +124,10 @@ class Worker:
             finally:
                 set_trace(None)
 
-        threads = [threading.Thread(target=run, args=(i, s), daemon=True, name=f"judge-{i}")
-                   for i, s in enumerate(scripts)]
+        threads = [
+            threading.Thread(target=run, args=(i, s), daemon=True, name=f"judge-{i}")
+            for i, s in enumerate(scripts)
+        ]
         interval = sys.getswitchinterval()
         sys.setswitchinterval(1e-6)
         try:
@@ -145,14 +147,15 @@ class Worker:
 def _send(replies, message: dict) -> None:
     data = dump_line(message)
     while data:  # a raw write to a pipe may take only part of a long line
-        data = data[replies.write(data):]
+        data = data[replies.write(data) :]
 
 
 def main(argv: list[str]) -> int:
     requests, replies = _private_protocol()
     root, name, module, class_name = argv
-    kata = Kata(name=name, title=name, module=module, class_name=class_name,
-                stage_titles=(), folder=Path(root) / name)
+    kata = Kata(
+        name=name, title=name, module=module, class_name=class_name, stage_titles=(), folder=Path(root) / name
+    )
     loaded = load_solution(kata, Path(root))
     if loaded.cls is None:
         _send(replies, {"id": 0, "problem": str(loaded.problem)[:500]})

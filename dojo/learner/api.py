@@ -23,8 +23,16 @@ from dojo.loader import load_solution, package_name
 
 ADDITIVE, BREAKING = "additive", "breaking"
 PROTOCOL = (
-    "__init__", "__len__", "__contains__", "__iter__", "__getitem__", "__setitem__",
-    "__delitem__", "__enter__", "__exit__", "__eq__",
+    "__init__",
+    "__len__",
+    "__contains__",
+    "__iter__",
+    "__getitem__",
+    "__setitem__",
+    "__delitem__",
+    "__enter__",
+    "__exit__",
+    "__eq__",
 )
 POSITIONAL = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD")
 
@@ -37,8 +45,11 @@ def _params(func) -> list[list]:
         return []
     params = list(signature.parameters.values())
     return [
-        [p.name, p.kind.name, p.default is not inspect.Parameter.empty
-         or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+        [
+            p.name,
+            p.kind.name,
+            p.default is not inspect.Parameter.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD),
+        ]
         for p in params
     ]
 
@@ -147,24 +158,26 @@ def compare(old: dict, new: dict) -> list[Change]:
         before, after = old_classes[cname]["methods"], cls["methods"]
         removed = [m for m in before if m not in after]
         added = [m for m in after if m not in before]
-        renamed = {}
+        renamed: dict[str, str] = {}
         for gone in removed:  # the same signature under a new name reads as a rename
-            twin = next((m for m in added if m not in renamed.values()
-                         and after[m] == before[gone]), None)
+            twin = next((m for m in added if m not in renamed.values() and after[m] == before[gone]), None)
             if twin is not None:
                 renamed[gone] = twin
         for gone in removed:
             if gone in renamed:
-                changes.append(Change(BREAKING, f"{cname}.{gone}",
-                                      f"renamed to {renamed[gone]}"))
+                changes.append(Change(BREAKING, f"{cname}.{gone}", f"renamed to {renamed[gone]}"))
             else:
-                changes.append(Change(BREAKING, f"{cname}.{gone}",
-                                      f"removed (was {signature_text(gone, before[gone])})"))
+                changes.append(
+                    Change(BREAKING, f"{cname}.{gone}", f"removed (was {signature_text(gone, before[gone])})")
+                )
         for new_name in added:
             if new_name not in renamed.values():
                 kind = after[new_name]["kind"]
-                shown = new_name if kind in ("property", "attribute") else \
-                    signature_text(new_name, after[new_name])
+                shown = (
+                    new_name
+                    if kind in ("property", "attribute")
+                    else signature_text(new_name, after[new_name])
+                )
                 changes.append(Change(ADDITIVE, f"{cname}.{new_name}", f"new {kind} {shown}"))
         for mname in before:
             if mname not in after:

@@ -34,10 +34,14 @@ from dojo.loader import load_solution
 BENCH_DIR = Path("benchmarks") / "compare"
 REPEAT = 5
 BUDGET = 0.5  # seconds of repeats for the slowest subject, so a slow solution keeps the run short
-NOTHING_PASSED = ("no stage of {kata} has passed yet, so there is no reference to compare with "
-                  "(no spoilers); next: dojo run {kata}")
-NOT_PASSED = ("stage {stage} of {kata} has not passed yet (the best so far is stage {best}); "
-              "its reference is shown only once it has (no spoilers)")
+NOTHING_PASSED = (
+    "no stage of {kata} has passed yet, so there is no reference to compare with "
+    "(no spoilers); next: dojo run {kata}"
+)
+NOT_PASSED = (
+    "stage {stage} of {kata} has not passed yet (the best so far is stage {best}); "
+    "its reference is shown only once it has (no spoilers)"
+)
 NO_REFERENCE = "{path}: no reference solution for stage {stage} of {kata}"
 
 
@@ -68,10 +72,7 @@ class Comparison:
 
 
 def _sources(folder: Path) -> dict[str, str]:
-    return {
-        p.name: p.read_text(encoding="utf-8", errors="replace")
-        for p in sorted(folder.glob("*.py"))
-    }
+    return {p.name: p.read_text(encoding="utf-8", errors="replace") for p in sorted(folder.glob("*.py"))}
 
 
 def diff(ws: Workspace, yours: Path, reference: Path) -> list[FileDiff]:
@@ -79,12 +80,14 @@ def diff(ws: Workspace, yours: Path, reference: Path) -> list[FileDiff]:
     mine, theirs = _sources(yours), _sources(reference)
     result = []
     for name in sorted(set(mine) | set(theirs)):
-        lines = list(difflib.unified_diff(
-            mine.get(name, "").splitlines(keepends=True),
-            theirs.get(name, "").splitlines(keepends=True),
-            fromfile=f"yours: {ws.show(yours / name)}",
-            tofile=f"reference: {ws.show(reference / name)}",
-        ))
+        lines = list(
+            difflib.unified_diff(
+                mine.get(name, "").splitlines(keepends=True),
+                theirs.get(name, "").splitlines(keepends=True),
+                fromfile=f"yours: {ws.show(yours / name)}",
+                tofile=f"reference: {ws.show(reference / name)}",
+            )
+        )
         result.append(FileDiff(name, [line.rstrip("\n") for line in lines]))
     return result
 
@@ -98,6 +101,7 @@ def load_bench(ws: Workspace, kata: Kata) -> ModuleType | None:
     if not path.is_file():
         return None
     spec = importlib.util.spec_from_file_location(f"_dojo_bench_{kata.name}", path)
+    assert spec is not None and spec.loader is not None  # a .py file always has a spec and loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -135,7 +139,7 @@ def _measure_all(bench: ModuleType, factories: dict[str, object]) -> dict[str, t
         for name in list(best):
             seconds, _ = _time_once(bench, factories[name])
             best[name] = min(best[name], seconds)
-    result = {}
+    result: dict[str, tuple[float | None, int, str]] = {}
     for name in factories:
         if name in problems:
             result[name] = (None, 0, problems[name])
@@ -174,8 +178,9 @@ def benchmark(ws: Workspace, kata: Kata, stage: int) -> tuple[list[BenchRow], st
         rows.append(BenchRow(name, rate, None, problem))
     yours = rows[0].ops_per_second
     rows = [
-        BenchRow(r.name, r.ops_per_second,
-                 r.ops_per_second / yours if yours and r.ops_per_second else None, r.note)
+        BenchRow(
+            r.name, r.ops_per_second, r.ops_per_second / yours if yours and r.ops_per_second else None, r.note
+        )
         for r in rows
     ]
     return rows, "", ops
@@ -193,8 +198,7 @@ def compare(ws: Workspace, kata: Kata, stage: int | None = None, *, bench: bool 
         raise Problem(NOT_PASSED.format(stage=stage, kata=kata.name, best=best), FAILING)
     reference = ws.reference(stage) / kata.name
     if not reference.is_dir():
-        raise Problem(NO_REFERENCE.format(path=ws.show(reference), stage=stage, kata=kata.name),
-                      USAGE)
+        raise Problem(NO_REFERENCE.format(path=ws.show(reference), stage=stage, kata=kata.name), USAGE)
     yours = ws.solutions() / kata.name
     result = Comparison(kata, stage, yours, reference, diff(ws, yours, reference))
     if bench:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from dojo.catalog import Kata
 from dojo.learner import api, state
@@ -22,13 +23,16 @@ from dojo.learner.workspace import USAGE, Problem, Workspace
 INTERVIEW = "interview.json"
 HINTS = state.HINTS
 TIME_UP, ALL_PASSED, STOPPED = "time up", "all stages passed", "stopped"
-RUNNING = ("an interview of {kata} is running (started {started}); "
-           "dojo interview {kata} shows it, dojo interview {kata} --stop ends it")
+RUNNING = (
+    "an interview of {kata} is running (started {started}); "
+    "dojo interview {kata} shows it, dojo interview {kata} --stop ends it"
+)
 NONE_YET = "no interview of {kata} yet; start one: dojo interview {kata}"
 NOT_RUNNING = "no interview of {kata} is running; its last report: dojo interview {kata} --report"
 
 
 # --- reading the record -----------------------------------------------------
+
 
 def _all(ws: Workspace) -> dict:
     return state.load(ws, INTERVIEW)
@@ -61,10 +65,12 @@ def window(found: dict) -> tuple[datetime, datetime]:
     return started, state.parse_time(ended)
 
 
-def derive(kata: Kata, found: dict, events: list | None = None, ws: Workspace | None = None
-           ) -> Round:
+def derive(kata: Kata, found: dict, events: list | None = None, ws: Workspace | None = None) -> Round:
     """The round's passes and runs, from the runs of the log inside its time."""
-    events = state.log(ws) if events is None else events
+    if events is None:
+        if ws is None:
+            raise TypeError("derive() needs the run log's events or the workspace to read them from")
+        events = state.log(ws)
     started, until = window(found)
     last = len(kata.stage_titles)
     result = Round()
@@ -92,6 +98,7 @@ def unlocked_stage(ws: Workspace, kata: Kata) -> int:
 
 
 # --- observing runs ---------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Note:
@@ -131,8 +138,7 @@ def observe(ws: Workspace) -> list[Note]:
             snap = api.snapshot(kata, ws.solutions())
             for stage in range(announced + 1, seen.reached + 1):
                 found.setdefault("api", {})[str(stage)] = snap
-                notes.append(Note(kata, "passed", stage,
-                                  at=elapsed(started, seen.passed_at[stage])))
+                notes.append(Note(kata, "passed", stage, at=elapsed(started, seen.passed_at[stage])))
             found["reached"] = seen.reached
             changed = True
         reason = None
@@ -150,6 +156,7 @@ def observe(ws: Workspace) -> list[Note]:
 
 
 # --- starting and stopping --------------------------------------------------
+
 
 def elapsed(start: datetime, end: datetime) -> str:
     seconds = max(0, int((end - start).total_seconds()))
@@ -202,6 +209,7 @@ def stop(ws: Workspace, kata: Kata) -> None:
 
 # --- the report -------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class StageLine:
     stage: int
@@ -247,8 +255,15 @@ def report(ws: Workspace, kata: Kata) -> Report:
         hints = state.load(ws, HINTS).get("katas", {}).get(kata.name, {})
     seen = derive(kata, found, ws=ws)
     reached = seen.reached
-    result = Report(kata, started, state.parse_time(found["ends_at"]), found.get("minutes", 0),
-                    ended, found.get("reason"), reached)
+    result = Report(
+        kata,
+        started,
+        state.parse_time(found["ends_at"]),
+        found.get("minutes", 0),
+        ended,
+        found.get("reason"),
+        reached,
+    )
     previous = started
     until = ended or min(state.now(), result.ends_at)
     for stage in kata.stages:
@@ -256,12 +271,16 @@ def report(ws: Workspace, kata: Kata) -> Report:
         shown = int(hints.get(str(stage), 0))
         at = seen.passed_at.get(stage)
         if at is not None:
-            result.stages.append(StageLine(stage, kata.stage_title(stage), elapsed(started, at),
-                                           elapsed(previous, at), runs, shown))
+            result.stages.append(
+                StageLine(
+                    stage, kata.stage_title(stage), elapsed(started, at), elapsed(previous, at), runs, shown
+                )
+            )
             previous = at
         elif stage == reached + 1:
-            result.stages.append(StageLine(stage, kata.stage_title(stage), None,
-                                           elapsed(previous, until), runs, shown))
+            result.stages.append(
+                StageLine(stage, kata.stage_title(stage), None, elapsed(previous, until), runs, shown)
+            )
         else:
             result.stages.append(StageLine(stage, kata.stage_title(stage), None, None, runs, shown))
     snaps = {int(s): v for s, v in found.get("api", {}).items() if str(s).isdigit()}
@@ -269,6 +288,6 @@ def report(ws: Workspace, kata: Kata) -> Report:
     for stage, snap in snaps.items():
         if snap.get("problem"):
             result.problems[stage] = snap["problem"]
-    for before, after in zip(result.recorded, result.recorded[1:]):
+    for before, after in pairwise(result.recorded):
         result.changes[after] = api.compare(snaps[before], snaps[after])
     return result

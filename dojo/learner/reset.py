@@ -37,8 +37,12 @@ def _git(ws: Workspace, *args: str) -> bytes:
     except OSError as exc:
         raise Problem(f"git: {exc.strerror}", USAGE) from None
     if proc.returncode != 0:
-        raise Problem(proc.stderr.decode(errors="replace").strip().splitlines()[-1]
-                      if proc.stderr.strip() else f"git {args[0]} failed", USAGE)
+        raise Problem(
+            proc.stderr.decode(errors="replace").strip().splitlines()[-1]
+            if proc.stderr.strip()
+            else f"git {args[0]} failed",
+            USAGE,
+        )
     return proc.stdout
 
 

@@ -34,8 +34,7 @@ class RunOutcome:
     @property
     def passed(self) -> bool:
         """Every stage up to the one asked for passed."""
-        return all(self.results.result(s).outcome == Outcome.PASSED
-                   for s in range(1, self.stage + 1))
+        return all(self.results.result(s).outcome == Outcome.PASSED for s in range(1, self.stage + 1))
 
     @property
     def exit_code(self) -> int:
@@ -54,8 +53,16 @@ class RunOutcome:
 
 def command(kata: Kata, stage: int, solution: Path | None = None) -> list[str]:
     """The pytest command line for stages 1..``stage`` of ``kata``."""
-    line = [sys.executable, "-m", "pytest", f"stages/stage{stage}", "--kata", kata.name,
-            "-p", "no:cacheprovider"]
+    line = [
+        sys.executable,
+        "-m",
+        "pytest",
+        f"stages/stage{stage}",
+        "--kata",
+        kata.name,
+        "-p",
+        "no:cacheprovider",
+    ]
     if solution is not None:
         line += ["--solution", str(solution.resolve())]
     return line
@@ -72,10 +79,8 @@ def run_stage(
     """Run stages 1..``stage`` of ``kata``, quietly, and collect what it printed."""
     with tempfile.TemporaryDirectory(prefix="dojo-run-") as tmp:
         report = Path(tmp) / "results.json"
-        line = command(kata, stage, solution) + ["--dojo-json", str(report), *extra, "-q"]
-        proc = subprocess.run(
-            line, cwd=ws.root, capture_output=True, text=True, stdin=subprocess.DEVNULL
-        )
+        line = [*command(kata, stage, solution), "--dojo-json", str(report), *extra, "-q"]
+        proc = subprocess.run(line, cwd=ws.root, capture_output=True, text=True, stdin=subprocess.DEVNULL)
         try:
             results = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError):

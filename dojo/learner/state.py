@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,10 @@ BAD_CLOCK = "DOJO_NOW={value!r} is not an ISO date and time such as 2026-01-31T0
 
 # --- the clock --------------------------------------------------------------
 
+
 def parse_time(text: str) -> datetime:
     when = datetime.fromisoformat(text)
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def now() -> datetime:
@@ -55,6 +56,7 @@ def stamp(when: datetime) -> str:
 
 
 # --- files ------------------------------------------------------------------
+
 
 def path(ws: Workspace, name: str) -> Path:
     return progress.state_dir(ws.root) / name
@@ -75,6 +77,7 @@ def save(ws: Workspace, name: str, data: dict[str, Any]) -> None:
 
 
 # --- the run log ------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Run:
@@ -97,9 +100,12 @@ def log(ws: Workspace) -> list[Run | Reset]:
     """Every readable event of the log, in order."""
     events: list[Run | Reset] = []
     for record in progress.read_lines(path(ws, progress.RUN_LOG)):
+        written = record.get("finished_at") or record.get("at")
+        if not isinstance(written, str):
+            continue
         try:
-            when = parse_time(record.get("finished_at") or record.get("at"))
-        except (TypeError, ValueError):
+            when = parse_time(written)
+        except ValueError:
             continue
         if record.get("event") == RESET and isinstance(record.get("kata"), str):
             events.append(Reset(when, record["kata"]))
@@ -108,8 +114,7 @@ def log(ws: Workspace) -> list[Run | Reset]:
             for kata in ws.catalog.katas:
                 entry = record["katas"].get(kata.name)
                 if isinstance(entry, dict):
-                    katas[kata.name] = KataResult.from_json(kata.name, kata.stages, entry,
-                                                            at=stamp(when))
+                    katas[kata.name] = KataResult.from_json(kata.name, kata.stages, entry, at=stamp(when))
             events.append(Run(when, stamp(when), katas))
     return events
 
@@ -128,11 +133,11 @@ def runs_of(kata: Kata, events: list[Run | Reset]) -> list[tuple[datetime, KataR
 def forget(ws: Workspace, kata: Kata) -> None:
     """Start the kata afresh (after a reset): a marker in the log, and no hints shown."""
     try:
-        progress.append_line(path(ws, progress.RUN_LOG),
-                             {"event": RESET, "kata": kata.name, "at": stamp(now())})
+        progress.append_line(
+            path(ws, progress.RUN_LOG), {"event": RESET, "kata": kata.name, "at": stamp(now())}
+        )
     except OSError as exc:
-        progress.warn(f"kata-dojo: warning: could not save {path(ws, progress.RUN_LOG)}: "
-                      f"{exc.strerror}")
+        progress.warn(f"kata-dojo: warning: could not save {path(ws, progress.RUN_LOG)}: {exc.strerror}")
     forget_hints(ws, kata)
 
 
@@ -144,6 +149,7 @@ def forget_hints(ws: Workspace, kata: Kata) -> None:
 
 
 # --- progress ---------------------------------------------------------------
+
 
 @dataclass
 class KataProgress:
@@ -174,8 +180,12 @@ class KataProgress:
     def changed_since(self, stage: int) -> bool:
         """The stage's verdict was seen on code that has changed since."""
         seen = self.verdicts.stages.get(stage)
-        return (seen is not None and seen.fingerprint is not None
-                and self.fingerprint is not None and seen.fingerprint != self.fingerprint)
+        return (
+            seen is not None
+            and seen.fingerprint is not None
+            and self.fingerprint is not None
+            and seen.fingerprint != self.fingerprint
+        )
 
     def highest_passed(self) -> int:
         return self.verdicts.highest_passed()
@@ -193,8 +203,9 @@ class KataProgress:
         return min(self.best + 1, self.last_stage)
 
 
-def progress_of(kata: Kata, history: list[tuple[datetime, KataResult]],
-                fingerprint: str | None = None) -> KataProgress:
+def progress_of(
+    kata: Kata, history: list[tuple[datetime, KataResult]], fingerprint: str | None = None
+) -> KataProgress:
     """Fold a kata's runs, oldest first, into its progress."""
     verdicts = KataResult(kata.name, kata.stages, fingerprint=fingerprint)
     best = 0
@@ -205,13 +216,10 @@ def progress_of(kata: Kata, history: list[tuple[datetime, KataResult]],
                 verdicts.stages[stage] = seen
     latest = history[-1][1] if history else None
     finished = stamp(history[-1][0]) if history else None
-    return KataProgress(kata, verdicts, latest, finished, best, len(history), fingerprint,
-                        history)
+    return KataProgress(kata, verdicts, latest, finished, best, len(history), fingerprint, history)
 
 
-def kata_progress(ws: Workspace, kata: Kata, events: list[Run | Reset] | None = None
-                  ) -> KataProgress:
+def kata_progress(ws: Workspace, kata: Kata, events: list[Run | Reset] | None = None) -> KataProgress:
     """What the run log knows of ``kata``."""
     events = log(ws) if events is None else events
-    return progress_of(kata, runs_of(kata, events),
-                       stubs.fingerprint(ws.solutions() / kata.name))
+    return progress_of(kata, runs_of(kata, events), stubs.fingerprint(ws.solutions() / kata.name))

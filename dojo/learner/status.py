@@ -21,19 +21,24 @@ def next_step(p: KataProgress, interview_stage: int | None = None) -> str:
     """
     name = p.kata.name
     if interview_stage is not None:
-        return (f"Interview running: stage {interview_stage} ({p.kata.stage_title(interview_stage)}); "
-                f"dojo task {name}, then dojo run {name}")
+        return (
+            f"Interview running: stage {interview_stage} ({p.kata.stage_title(interview_stage)}); "
+            f"dojo task {name}, then dojo run {name}"
+        )
     if not p.ran:
         return f"Next: read the task (dojo task {name}), then run the tests (dojo run {name})"
     failed = p.first_failed()
     if failed is not None:
-        return (f"Next: make stage {failed} pass (dojo task {name} --stage {failed}), "
-                f"then rerun: dojo run {name}")
+        return (
+            f"Next: make stage {failed} pass (dojo task {name} --stage {failed}), then rerun: dojo run {name}"
+        )
     highest = p.highest_passed()
     if highest >= p.last_stage:
         return f"All {highest} stages pass. See how your design compares: dojo compare {name}"
     if highest == 0:
         return f"Next: run the tests: dojo run {name}"
     nxt = highest + 1
-    return (f"Stage {highest} passed. Stage {nxt} ({p.kata.stage_title(nxt)}) is unlocked: "
-            f"dojo task {name}, then dojo run {name}")
+    return (
+        f"Stage {highest} passed. Stage {nxt} ({p.kata.stage_title(nxt)}) is unlocked: "
+        f"dojo task {name}, then dojo run {name}"
+    )

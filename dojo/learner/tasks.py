@@ -14,8 +14,10 @@ from dojo.catalog import Kata
 from dojo.learner import interview
 from dojo.learner.workspace import FAILING, USAGE, Problem, Workspace
 
-LOCKED = ("stage {stage} of {kata} is locked: pass stage {unlocked} first "
-          "(its text: dojo task {kata} --stage {unlocked})")
+LOCKED = (
+    "stage {stage} of {kata} is locked: pass stage {unlocked} first "
+    "(its text: dojo task {kata} --stage {unlocked})"
+)
 MISSING = "{path}: no such file: the text of stage {stage} of {kata} is missing"
 
 
@@ -36,8 +38,7 @@ def read(ws: Workspace, kata: Kata, stage: int) -> TaskText:
     try:
         return TaskText(kata, stage, path, path.read_text(encoding="utf-8"))
     except OSError:
-        raise Problem(MISSING.format(path=ws.show(path), stage=stage, kata=kata.name),
-                      USAGE) from None
+        raise Problem(MISSING.format(path=ws.show(path), stage=stage, kata=kata.name), USAGE) from None
 
 
 def task(ws: Workspace, kata: Kata, stage: int | None = None) -> TaskText:

@@ -24,8 +24,7 @@ from dojo.learner.status import next_step
 from dojo.learner.tasks import TaskText
 from dojo.results import Outcome, StageResult
 
-STYLE = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.LOCKED: "yellow",
-         Outcome.PARTIAL: "yellow"}
+STYLE = {Outcome.PASSED: "green", Outcome.FAILED: "red", Outcome.LOCKED: "yellow", Outcome.PARTIAL: "yellow"}
 CHANGED = ", code changed since"
 
 
@@ -55,9 +54,11 @@ def stage_bar(p: KataProgress, width: int = 30) -> Table:
     return grid
 
 
-def status_table(progresses: list[KataProgress],
-                 interviews: dict[str, int] | None = None,
-                 not_started: tuple[str, ...] = ()) -> Group:
+def status_table(
+    progresses: list[KataProgress],
+    interviews: dict[str, int] | None = None,
+    not_started: tuple[str, ...] = (),
+) -> Group:
     """Per stage, the latest verdict of a full run (or a failure), when, and on which code."""
     interviews = interviews or {}
     table = Table(title="kata-dojo status", title_justify="left")
@@ -80,8 +81,7 @@ def status_table(progresses: list[KataProgress],
                 when_text(shown),
                 end_section=stage == p.last_stage,
             )
-    steps = [Text(f"{p.kata.name}: {next_step(p, interviews.get(p.kata.name))}")
-             for p in progresses]
+    steps = [Text(f"{p.kata.name}: {next_step(p, interviews.get(p.kata.name))}") for p in progresses]
     return Group(table, *steps)
 
 
@@ -92,8 +92,9 @@ def run_summary(outcome: RunOutcome, p: KataProgress) -> Group:
     grid = Table.grid(padding=(0, 2))
     for stage in kata.stages:
         ran = outcome.results.stages.get(stage)
-        grid.add_row(f"stage {stage}", kata.stage_title(stage),
-                     result_text(ran if ran is not None else p.shown(stage)))
+        grid.add_row(
+            f"stage {stage}", kata.stage_title(stage), result_text(ran if ran is not None else p.shown(stage))
+        )
     lines.append(grid)
     for stage in sorted(outcome.results.stages):
         note = outcome.results.stages[stage].note()
@@ -108,16 +109,23 @@ def run_summary(outcome: RunOutcome, p: KataProgress) -> Group:
         passing = "Stage 1 passes." if outcome.stage == 1 else f"Stages 1 to {outcome.stage} pass."
         lines.append(Text(passing, style="green"))
     elif not outcome.results.stages:
-        lines.append(Text(f"No tests ran for {kata.name} (is there a stages/stage1/test_{kata.name}.py?)",
-                          style="yellow"))
+        lines.append(
+            Text(
+                f"No tests ran for {kata.name} (is there a stages/stage1/test_{kata.name}.py?)",
+                style="yellow",
+            )
+        )
     lines.append(stage_bar(p))
     lines.append(Text(next_step(p)))
     return Group(*lines)
 
 
 def task_view(task: TaskText, terminal: bool) -> RenderableType:
-    header = Text(f"{task.kata.name}, stage {task.stage}: {task.title}  "
-                  f"({task.path.relative_to(task.kata.folder.parent.parent)})", style="bold")
+    header = Text(
+        f"{task.kata.name}, stage {task.stage}: {task.title}  "
+        f"({task.path.relative_to(task.kata.folder.parent.parent)})",
+        style="bold",
+    )
     body = Markdown(task.text) if terminal else Text(task.text.rstrip("\n"))
     return Group(header, Text(""), body)
 
@@ -125,12 +133,17 @@ def task_view(task: TaskText, terminal: bool) -> RenderableType:
 def hints_view(shown: list[Hint], kata_name: str, stage: int) -> Group:
     """The hints of the stage already revealed, none more."""
     if not shown:
-        return Group(Text(f"No hint of stage {stage} of {kata_name} revealed yet; "
-                          f"dojo hint {kata_name} shows the first."))
+        return Group(
+            Text(
+                f"No hint of stage {stage} of {kata_name} revealed yet; "
+                f"dojo hint {kata_name} shows the first."
+            )
+        )
     parts: list[RenderableType] = []
     for hint in shown:
-        parts.append(Text(f"Hint {hint.number} of {hint.total} for stage {hint.stage} of "
-                          f"{kata_name}:", style="bold"))
+        parts.append(
+            Text(f"Hint {hint.number} of {hint.total} for stage {hint.stage} of {kata_name}:", style="bold")
+        )
         parts.append(Text(f"  {hint.text}"))
     if not shown[-1].last:
         parts.append(Text(f"(dojo hint {kata_name} reveals the next)", style="dim"))
@@ -140,8 +153,7 @@ def hints_view(shown: list[Hint], kata_name: str, stage: int) -> Group:
 def hint_view(hint: Hint) -> Group:
     tail = "that was the last hint" if hint.last else f"dojo hint {hint.kata.name} shows the next"
     return Group(
-        Text(f"Hint {hint.number} of {hint.total} for stage {hint.stage} of {hint.kata.name}:",
-             style="bold"),
+        Text(f"Hint {hint.number} of {hint.total} for stage {hint.stage} of {hint.kata.name}:", style="bold"),
         Text(f"  {hint.text}"),
         Text(f"({tail})", style="dim"),
     )
@@ -152,10 +164,14 @@ def note_view(note: Note) -> Text:
     if note.kind == "passed":
         last = len(note.kata.stage_titles)
         unlocked = "" if note.stage >= last else f"; stage {note.stage + 1} is unlocked: dojo task {name}"
-        return Text(f"interview: stage {note.stage} of {name} passed at {note.at} into the round{unlocked}",
-                    style="green")
-    return Text(f"interview of {name} is over ({note.reason}); the report: dojo interview {name} --report",
-                style="bold")
+        return Text(
+            f"interview: stage {note.stage} of {name} passed at {note.at} into the round{unlocked}",
+            style="green",
+        )
+    return Text(
+        f"interview of {name} is over ({note.reason}); the report: dojo interview {name} --report",
+        style="bold",
+    )
 
 
 def started_view(started: Started) -> Text:
@@ -168,8 +184,10 @@ def started_view(started: Started) -> Text:
         f"dojo interview {name} --stop ends the round.",
     ]
     if started.already_passing:
-        lines.append(f"Note: your code already passed stage {started.already_passing} before the round; "
-                     f"for a fresh start: dojo reset {name}")
+        lines.append(
+            f"Note: your code already passed stage {started.already_passing} before the round; "
+            f"for a fresh start: dojo reset {name}"
+        )
     return Text("\n".join(lines))
 
 
@@ -189,6 +207,7 @@ def report_view(report: Report) -> Group:
     for column in ("Stage", "Title", "Passed at", "Time on stage", "Test runs", "Hints"):
         table.add_column(column, justify="right" if column in ("Stage", "Test runs", "Hints") else "left")
     for line in report.stages:
+        took: str | None  # a passed stage's time may be unknown: an empty cell
         if line.passed_at is None and line.took is None:
             passed, took = "-", "-"
         elif line.passed_at is None:
@@ -207,11 +226,13 @@ def api_view(report: Report) -> Group:
     if 1 not in report.recorded:
         lines.append(Text("  No API recorded: stage 1 never passed in this round."))
         return Group(*lines)
-    lines.append(Text(
-        f"  Public API recorded at the first pass of stage{'s' if len(report.recorded) > 1 else ''} "
-        f"{', '.join(map(str, report.recorded))}; "
-        f"changes since stage 1: {report.additive} additive, {report.breaking} breaking."
-    ))
+    lines.append(
+        Text(
+            f"  Public API recorded at the first pass of stage{'s' if len(report.recorded) > 1 else ''} "
+            f"{', '.join(map(str, report.recorded))}; "
+            f"changes since stage 1: {report.additive} additive, {report.breaking} breaking."
+        )
+    )
     for stage, problem in sorted(report.problems.items()):
         lines.append(Text(f"  stage {stage}: the API could not be read: {problem}", style="yellow"))
     for stage, changes in sorted(report.changes.items()):
@@ -223,11 +244,17 @@ def api_view(report: Report) -> Group:
             style = "red" if change.kind == api.BREAKING else "green"
             lines.append(Text(f"    {change.kind:<8}  {change.where}: {change.what}", style=style))
     if report.breaking:
-        lines.append(Text("  A breaking change means code written against your stage 1 API stops "
-                          "working: in a real round, that costs points.", style="dim"))
+        lines.append(
+            Text(
+                "  A breaking change means code written against your stage 1 API stops "
+                "working: in a real round, that costs points.",
+                style="dim",
+            )
+        )
     elif len(report.recorded) > 1:
-        lines.append(Text("  Your stage 1 design survived: every later stage only added to it.",
-                          style="green"))
+        lines.append(
+            Text("  Your stage 1 design survived: every later stage only added to it.", style="green")
+        )
     return Group(*lines)
 
 
@@ -246,8 +273,11 @@ def compare_view(result: Comparison, terminal: bool) -> Group:
     if result.bench_note:
         parts.append(Text(result.bench_note, style="yellow"))
     if result.bench:
-        table = Table(title=f"Benchmark: the same workload ({result.ops:,} operations), best of a "
-                            f"few runs, measured now on this machine", title_justify="left")
+        table = Table(
+            title=f"Benchmark: the same workload ({result.ops:,} operations), best of a "
+            f"few runs, measured now on this machine",
+            title_justify="left",
+        )
         table.add_column("Implementation")
         table.add_column("ops/s", justify="right")
         table.add_column("vs yours", justify="right")
@@ -257,7 +287,11 @@ def compare_view(result: Comparison, terminal: bool) -> Group:
             ratio = f"{row.ratio:.2f}x" if row.ratio else "-"
             table.add_row(row.name, rate, ratio, row.note)
         parts.append(table)
-        parts.append(Text("Ratios are what to read: all ran the same operations in one process, "
-                          "interleaved; on a busy machine, differences under about 25% are noise.",
-                          style="dim"))
+        parts.append(
+            Text(
+                "Ratios are what to read: all ran the same operations in one process, "
+                "interleaved; on a busy machine, differences under about 25% are noise.",
+                style="dim",
+            )
+        )
     return Group(*parts)

@@ -50,8 +50,12 @@ def _watch_files(folder: Path, events: queue.Queue, stop: threading.Event) -> No
     debounce = int(os.environ.get(DEBOUNCE_ENV, "300"))
     try:
         for changes in watchfiles.watch(
-            folder, stop_event=stop, debounce=debounce, step=50,
-            watch_filter=watchfiles.PythonFilter(), raise_interrupt=False,
+            folder,
+            stop_event=stop,
+            debounce=debounce,
+            step=50,
+            watch_filter=watchfiles.PythonFilter(),
+            raise_interrupt=False,
         ):
             events.put(FilesChanged(tuple(sorted(path for _, path in changes))))
     except Exception as exc:  # noqa: BLE001 - the watcher dying must not hang the loop
@@ -82,8 +86,7 @@ def _keys(events: queue.Queue, stop: threading.Event):
     saved = termios.tcgetattr(fd)
     try:
         tty.setcbreak(fd)
-        threading.Thread(target=_read_keys, args=(fd, events, stop), name="dojo-keys",
-                         daemon=True).start()
+        threading.Thread(target=_read_keys, args=(fd, events, stop), name="dojo-keys", daemon=True).start()
         yield True
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, saved)
@@ -126,7 +129,7 @@ class Watch:
             f"{state.now():%H:%M:%S}; watching {self.ws.show(self.ws.solutions() / self.kata.name)}",
             style="bold",
         )
-        parts = [header]
+        parts: list[RenderableType] = [header]
         if self.last is not None:
             parts.append(self.last)
         parts.extend(self.extra)
@@ -149,8 +152,7 @@ class Watch:
                     self.show(Text(str(exc), style="yellow"))
             case KeyPressed(key="t" | "T"):
                 try:
-                    self.show(views.task_view(tasks.task(self.ws, self.kata),
-                                              self.out.is_terminal))
+                    self.show(views.task_view(tasks.task(self.ws, self.kata), self.out.is_terminal))
                 except Problem as exc:
                     self.show(Text(str(exc), style="yellow"))
             case KeyPressed(key=key) if key.startswith("error:"):
@@ -168,8 +170,9 @@ def watch(ws: Workspace, kata: Kata, out: Console) -> int:
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
     session = Watch(ws, kata, out)
-    watcher = threading.Thread(target=_watch_files, args=(folder, events, stop),
-                               name="dojo-watch", daemon=True)
+    watcher = threading.Thread(
+        target=_watch_files, args=(folder, events, stop), name="dojo-watch", daemon=True
+    )
     try:
         with _keys(events, stop):
             watcher.start()

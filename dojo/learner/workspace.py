@@ -44,7 +44,7 @@ class Workspace:
     catalog: Catalog
 
     @classmethod
-    def discover(cls, start: Path | None = None) -> "Workspace":
+    def discover(cls, start: Path | None = None) -> Workspace:
         root = find_root(start)
         try:
             return cls(root, load_catalog(root))

@@ -87,7 +87,8 @@ class SolutionMemory:
                 found = verdicts[traceback] = self._ours(traceback)
             return found
 
-        return sum(trace[1] for trace in snapshot.traces._traces if ours(trace[2]))
+        raw = snapshot.traces._traces  # type: ignore[attr-defined]  # tracemalloc's raw tuples, on purpose
+        return sum(trace[1] for trace in raw if ours(trace[2]))
 
     def _ours(self, traceback: tuple) -> bool:
         """The solution's allocation: its frame is met before any of logging's or pytest's.

@@ -24,7 +24,12 @@ __tracebackhide__ = True
 
 LIMIT = 50_000
 # What every module holds whatever its code: all the builtins, its loader and spec.
-_MODULE_MACHINERY = {"__builtins__", "__loader__", "__spec__", "__cached__"}  # objects visited at most: a cache's graph is walked to its entries
+_MODULE_MACHINERY = {
+    "__builtins__",
+    "__loader__",
+    "__spec__",
+    "__cached__",
+}  # objects visited at most: a cache's graph is walked to its entries
 
 
 def inside(path: str | None, folder: Path) -> bool:
@@ -117,7 +122,8 @@ def reachable(folder: Path, *roots: object) -> Iterator[tuple[str, object]]:
         seen.add(id(obj))
         yield where, obj
         foreign = isinstance(obj, (types.ModuleType, type, types.FunctionType)) and not (
-            _own(obj, folder) or (isinstance(obj, types.ModuleType) and inside(getattr(obj, "__file__", None), folder))
+            _own(obj, folder)
+            or (isinstance(obj, types.ModuleType) and inside(getattr(obj, "__file__", None), folder))
         )
         if foreign or isinstance(obj, (str, bytes, int, float, types.BuiltinFunctionType)):
             continue

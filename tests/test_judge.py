@@ -23,6 +23,13 @@ from tests.support import REPO, ZOO, solution_from_file
 CATALOG = load_catalog(REPO)
 HOSTILE = REPO / "tests" / "hostile" / "judged"
 SEED = 7
+# Katas whose judge is not written yet: their grades rest on the in-process suite
+# alone, and the grade says so in a note. Write the judge, then drop the kata here.
+NOT_YET_JUDGED = {
+    "inference_batcher": "new kata; its judge needs a fake model served across the protocol",
+    "p2p_swarm": "new kata; its judge needs the simulator driving the worker's Scheduler",
+}
+JUDGED = [name for name in CATALOG.names() if name not in NOT_YET_JUDGED]
 
 
 def judged(kata: str, solution: Path, up_to: int, seed: int = SEED) -> list[StageVerdict]:
@@ -40,11 +47,15 @@ def explain(verdicts: list[StageVerdict]) -> str:
 
 @pytest.mark.parametrize("kata", CATALOG.names())
 def test_every_kata_declares_its_judge_next_to_its_suites(kata):
-    assert declaration_path(CATALOG.get(kata)).is_file()
+    declared = declaration_path(CATALOG.get(kata)).is_file()
+    if kata in NOT_YET_JUDGED:
+        assert not declared, f"{kata} now has a judge: drop it from NOT_YET_JUDGED"
+    else:
+        assert declared, f"{kata} declares no judge ({declaration_path(CATALOG.get(kata))})"
 
 
 @pytest.mark.parametrize("stage", [1, 2, 3, 4])
-@pytest.mark.parametrize("kata", CATALOG.names())
+@pytest.mark.parametrize("kata", JUDGED)
 def test_the_reference_of_each_stage_passes_it_and_every_earlier_one_under_the_judge(kata, stage):
     begin = time.monotonic()
     verdicts = judged(kata, REPO / "reference" / f"stage{stage}", stage)

@@ -33,6 +33,7 @@ from dojo.grading.observe import PASSED, KataGrade
 from dojo.judge import engine as judge
 
 CHANNEL_MODULE = "_dojo_grade_channel"
+NO_JUDGE = "no outside judge is declared for this kata yet: its grade rests on the in-process suite alone"
 SOLUTION_DIR = "solution"  # the copy of the solution, inside the graded process's suite copy
 GRADER_MANIFEST = Path(__file__).resolve().parent / "suite-hashes.json"
 
@@ -371,17 +372,17 @@ def grade_kata(
     if grade.highest_stage:
         judged = _copy_solution(options.solution, kata, private / "judged", options.caps)
         if not judged.refused:
-            judge.apply(
-                grade,
-                judge.judge_kata(
-                    kata,
-                    private / "judged",
-                    grade.highest_stage,
-                    seed=secrets.randbits(32),
-                    suite_root=snapshot,
-                    level=level,
-                ),
+            verdicts = judge.judge_kata(
+                kata,
+                private / "judged",
+                grade.highest_stage,
+                seed=secrets.randbits(32),
+                suite_root=snapshot,
+                level=level,
             )
+            if verdicts is None:
+                grade.notes.append(NO_JUDGE)
+            judge.apply(grade, verdicts)
     if grade.outcome != observe.COMPLETED:
         grade.log = finished.output  # for the grader's stderr, never the report
     return grade, solution_hashes

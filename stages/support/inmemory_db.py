@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import functools
 import gc
 import itertools
 import math
@@ -209,6 +210,23 @@ def scan_problem(got: Any, expected: list[tuple[str, str]], rule: str) -> str | 
 # lasts, and waiting costs no CPU time. So a stall never looks like slowness.
 CLOCK = time.process_time
 
+
+@functools.cache
+def clock_step() -> float:
+    """The smallest step ``CLOCK`` shows: nanoseconds on most machines, but a
+    whole scheduler tick (1-10 ms) in some sandboxes and virtual machines,
+    where a run shorter than a tick would read as 0 s."""
+    steps = []
+    before = CLOCK()
+    for _ in range(3):
+        after = CLOCK()
+        while after == before:
+            after = CLOCK()
+        steps.append(after - before)
+        before = after
+    return min(steps)
+
+
 # Filling a database chunk by chunk, the fill stops with the complexity message
 # when a chunk costs FILL_SLOWDOWN times the first one and the fill has already
 # taken FILL_BUDGET seconds: an O(1) set() never gets near both, while an O(n)
@@ -292,7 +310,10 @@ def assert_calls_take_constant_time(
     run_small = make_run(small)
     run_large = make_run(large)
     count = 64
-    while min(_timed(run_small, count, math.inf)[0] for _ in range(3)) < 0.001 and count < 1 << 20:
+    # Long enough that the clock's step is noise (a run of a few steps would
+    # read 0 s or one step: no ratio can be taken from that).
+    shortest = max(0.001, 20 * clock_step())
+    while min(_timed(run_small, count, math.inf)[0] for _ in range(3)) < shortest and count < 1 << 22:
         count *= 2
     return _compare(lambda: _timed(run_small, count, math.inf)[0], lambda: _timed(run_large, count, CUT),
                     rounds=count, small=small, large=large, factor=factor, what=what, expected=expected)
@@ -375,7 +396,8 @@ def _compare(
             # Interleaved, so machine drift hits both sizes alike.
             # The small run is short: three tries a turn, so a stall cannot
             # pass off a slow large size as "no slower" than a stalled small one.
-            t_small = min(t_small, small_once(), small_once(), small_once())
+            # Never below one step of the clock: a 0 s reading is a too-short run, not a free one.
+            t_small = max(clock_step(), min(t_small, small_once(), small_once(), small_once()))
             took, was_cut = large_once()
             t_large = min(t_large, took)
             cuts = cuts + 1 if was_cut else 0

@@ -69,8 +69,9 @@ MODEL_TESTS = {
 }
 # The model-only runs: (hypothesis profile, seed). ``grade`` is derandomized, so
 # its one run stands for every run; the default profile draws anew each run, so
-# it is run under several seeds.
-MODEL_RUNS = [("grade", None), ("dojo", 0), ("dojo", 1), ("dojo", 2), ("dojo", 3)]
+# it is run under two seeds (four were measured to catch every entry too; two keep
+# CI's time in bounds).
+MODEL_RUNS = [("grade", None), ("dojo", 0), ("dojo", 1)]
 # Entries whose bug no sequence of calls shows in the values returned: the model
 # test need not catch them (their stage's cost or memory test does).
 NOT_BEHAVIOURAL = {

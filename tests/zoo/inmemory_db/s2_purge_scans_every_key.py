@@ -1,4 +1,4 @@
-"""Bug: purge_expired() (and len()) walk the whole dict looking for expired keys: linear in the database size.
+"""Bug: purge_expired() (and len(), once any key has a ttl) walk the whole dict looking for expired keys: linear in the database size.
 Breaks (stage 2): 'purge_expired() costs time proportional to the number of expired entries ..., not to the size of the database'.
 """
 
@@ -31,6 +31,7 @@ class InMemoryDB:
     def __init__(self, clock=time.monotonic):
         self._clock = clock
         self._records = {}
+        self._timed = 0  # records with a deadline: len() needs no walk while there are none
 
     def set(self, key, value, ttl=None):
         _check_key(key)
@@ -49,7 +50,7 @@ class InMemoryDB:
         _check_key(key)
         if self._lookup(key) is None:
             return False
-        del self._records[key]
+        self._drop(key)
         return True
 
     def expire(self, key, ttl):
@@ -87,7 +88,8 @@ class InMemoryDB:
         return self._lookup(key) is not None
 
     def __len__(self):
-        self._purge(self._clock())
+        if self._timed:
+            self._purge(self._clock())
         return len(self._records)
 
     # -- storage ----------------------------------------------------------
@@ -101,12 +103,18 @@ class InMemoryDB:
             if now is None:
                 now = self._clock()
             if now >= record[1]:
-                del self._records[key]
+                self._drop(key)
                 return None
         return record
 
     def _store(self, key, record):
+        if key in self._records:
+            self._drop(key)
         self._records[key] = record
+        self._timed += record[1] is not None
+
+    def _drop(self, key):
+        self._timed -= self._records.pop(key)[1] is not None
 
     def _purge(self, now):
         expired = [
@@ -114,5 +122,5 @@ class InMemoryDB:
             if deadline is not None and now >= deadline
         ]
         for key in expired:
-            del self._records[key]
+            self._drop(key)
         return len(expired)

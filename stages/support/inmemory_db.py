@@ -27,6 +27,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -205,10 +206,16 @@ def scan_problem(got: Any, expected: list[tuple[str, str]], rule: str) -> str | 
 
 # -- cost ---------------------------------------------------------------------------
 
-# Every time here is the process's CPU time (time.process_time): on a loaded
-# machine the process waits for a core, sometimes for longer than a whole run
-# lasts, and waiting costs no CPU time. So a stall never looks like slowness.
+# Two clocks, each used where it cannot be fooled. Wall time (time.perf_counter)
+# can only read long: on a loaded machine the process waits for a core, sometimes
+# for longer than a whole run lasts. CPU time (time.process_time) ignores waiting,
+# but in some sandboxes and virtual machines it is sampled, so a run of a few
+# milliseconds can read far shorter, or longer, than it lasted (seen in CI: a
+# 2,000-key run read 8 ns a call). So the small size, the ratio's divisor, is read
+# on the wall clock alone, and the large size on whichever clock reads shorter: a
+# stall never passes for slowness, and a sampled clock never invents a slowdown.
 CLOCK = time.process_time
+WALL = time.perf_counter
 
 
 @functools.cache
@@ -277,17 +284,37 @@ def fill(db: Any, size: int, key: Callable[[int], str] = "key{}".format, **optio
     return db
 
 
-def _timed(run: Callable[[int], object], count: int, cut: float) -> tuple[float, bool]:
-    """Seconds that ``run(count)`` takes (extrapolated when cut short after ``cut`` s), and whether it was."""
+@dataclass(frozen=True)
+class Timing:
+    """One timed run: its wall and CPU seconds (extrapolated when cut short), and whether it was."""
+
+    wall: float
+    cpu: float
+    cut: bool = False
+
+    @property
+    def as_divisor(self) -> float:
+        """The small size's reading: wall time, which no clock sampling can shorten."""
+        return self.wall
+
+    @property
+    def as_dividend(self) -> float:
+        """The large size's reading: the shorter clock, so neither a stall nor a sample inflates it."""
+        return min(self.wall, self.cpu)
+
+
+def _timed(run: Callable[[int], object], count: int, cut: float) -> Timing:
+    """Time ``run(count)``, in batches; a run that has used ``cut`` s of CPU is cut short."""
     batch = max(1, count // 16)
-    done, start = 0, CLOCK()
+    done, wall, cpu = 0, WALL(), CLOCK()
     while done < count:
         run(min(batch, count - done))
         done += batch
-        spent = CLOCK() - start
+        spent = CLOCK() - cpu
         if spent > cut and done < count:
-            return spent * count / done, True
-    return CLOCK() - start, False
+            scale = count / done
+            return Timing((WALL() - wall) * scale, spent * scale, cut=True)
+    return Timing(WALL() - wall, CLOCK() - cpu)
 
 
 def assert_calls_take_constant_time(
@@ -313,9 +340,9 @@ def assert_calls_take_constant_time(
     # Long enough that the clock's step is noise (a run of a few steps would
     # read 0 s or one step: no ratio can be taken from that).
     shortest = max(0.001, 20 * clock_step())
-    while min(_timed(run_small, count, math.inf)[0] for _ in range(3)) < shortest and count < 1 << 22:
+    while min(_timed(run_small, count, math.inf).as_dividend for _ in range(3)) < shortest and count < 1 << 22:
         count *= 2
-    return _compare(lambda: _timed(run_small, count, math.inf)[0], lambda: _timed(run_large, count, CUT),
+    return _compare(lambda: _timed(run_small, count, math.inf), lambda: _timed(run_large, count, CUT),
                     rounds=count, small=small, large=large, factor=factor, what=what, expected=expected)
 
 
@@ -379,12 +406,12 @@ def assert_cost_does_not_grow(
         for _ in range(count):
             round_large()
 
-    return _compare(lambda: _timed(run_small, rounds, math.inf)[0], lambda: _timed(run_large, rounds, CUT),
+    return _compare(lambda: _timed(run_small, rounds, math.inf), lambda: _timed(run_large, rounds, CUT),
                     rounds=rounds, small=small, large=large, factor=factor, what=what, expected=expected)
 
 
 def _compare(
-    small_once: Callable[[], float], large_once: Callable[[], tuple[float, bool]], *, rounds: int,
+    small_once: Callable[[], Timing], large_once: Callable[[], Timing], *, rounds: int,
     small: int, large: int, factor: float, what: str, expected: str,
 ) -> float:
     enabled = gc.isenabled()
@@ -396,11 +423,10 @@ def _compare(
             # Interleaved, so machine drift hits both sizes alike.
             # The small run is short: three tries a turn, so a stall cannot
             # pass off a slow large size as "no slower" than a stalled small one.
-            # Never below one step of the clock: a 0 s reading is a too-short run, not a free one.
-            t_small = max(clock_step(), min(t_small, small_once(), small_once(), small_once()))
-            took, was_cut = large_once()
-            t_large = min(t_large, took)
-            cuts = cuts + 1 if was_cut else 0
+            t_small = min(t_small, *(small_once().as_divisor for _ in range(3)))
+            large_run = large_once()
+            t_large = min(t_large, large_run.as_dividend)
+            cuts = cuts + 1 if large_run.cut else 0
             settled = t_large <= factor * t_small or t_large > CLEARLY * factor * t_small
             if cuts == 2 or (turn >= MIN_TURNS and settled):
                 break

@@ -15,6 +15,7 @@ stage 2, the corrupting share, the racks' sizes and means in stage 4).
 from __future__ import annotations
 
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -233,7 +234,9 @@ def test_the_time_allowance_stops_a_slow_scheduler_on_the_large_swarm(monkeypatc
 
     class Slow(scripted({})):
         def plan(self, view):
-            sum(range(200_000))
+            # Sleeping lasts at least its time on every machine; a busy loop of fixed
+            # size does not (a fast CI machine ran 4 ticks of one inside the allowance).
+            time.sleep(0.03)
             return []
 
     swarm = Swarm("slow", 1, 2, 4, 1, ((1, 1, 0),), timed=True)

@@ -21,6 +21,7 @@ import pytest
 
 from dojo import profiles, progress, stubs
 from dojo.catalog import Catalog, CatalogError, load_catalog
+from dojo.fakeclock import FakeClock
 from dojo.loader import Loaded, display, load_solution
 from dojo.report import render, welcome
 from dojo.results import (
@@ -309,6 +310,12 @@ def solution_dir(request: pytest.FixtureRequest) -> Path:
     run = request.config.stash[RUN]
     address = run.files[request.node.nodeid]
     return run.load(address.kata).folder
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    """A clock that moves only when the test says so: ``fake_clock.advance(5)``."""
+    return FakeClock()
 
 
 def _stage_test(item: pytest.Item) -> tuple[DojoRun, StageFile | None]:

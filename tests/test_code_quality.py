@@ -1,4 +1,5 @@
-"""The harness's own habits: ruff's lint and format and mypy pass on ``dojo/``.
+"""The harness's own habits: ruff's lint and format and mypy pass on ``dojo/``,
+and kata content reaches the harness only through its toolkit, ``dojo.testing``.
 
 Each tool runs from the repository root, so it reads the configuration in
 ``pyproject.toml`` ([tool.ruff], [tool.mypy]) as a maintainer's command line would.
@@ -6,6 +7,7 @@ Each tool runs from the repository root, so it reads the configuration in
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import subprocess
 import sys
@@ -48,3 +50,26 @@ def test_the_harness_is_formatted_as_ruff_format_writes_it():
 
 def test_mypy_finds_no_type_errors_in_the_harness():
     assert_clean(run_tool("mypy", "dojo"), "mypy dojo")
+
+
+def dojo_imports(path: Path) -> set[str]:
+    """The ``dojo`` modules that ``path`` imports, at any depth of its code."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return {name for name in found if name == "dojo" or name.startswith("dojo.")}
+
+
+def test_suites_and_their_support_import_only_the_toolkit_of_the_harness():
+    # The plugin, grader and CLI may change shape; a suite must not notice.
+    files = sorted((ROOT / "stages").glob("stage*/*.py")) + sorted((ROOT / "stages" / "support").glob("*.py"))
+    assert files
+    beyond = {
+        str(path.relative_to(ROOT)): sorted(imports - {"dojo.testing"})
+        for path in files
+        if (imports := dojo_imports(path)) - {"dojo.testing"}
+    }
+    assert not beyond, f"suites import dojo modules other than dojo.testing: {beyond}"

@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dojo.concurrency import run_threads
+from dojo.testing import run_threads
 from stages.support.inference_batcher import (
     BATCHES,
     CLOSE,

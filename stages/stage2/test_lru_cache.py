@@ -17,7 +17,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import run_state_machine_as_test
 
-from dojo.loader import display
+from dojo.testing import display
 from stages.support.lru_cache import (
     MEMORY_CAPACITY,
     READY_MADE_MODULES,

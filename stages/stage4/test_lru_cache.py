@@ -18,8 +18,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import rule, run_state_machine_as_test
 
-from dojo.concurrency import start_daemon, wait_until
-from dojo.origin import where
+from dojo.testing import start_daemon, wait_until, where
 from stages.support.lru_cache import (
     DEADLOCK_HINT,
     EVICT,

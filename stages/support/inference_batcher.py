@@ -27,9 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from dojo.concurrency import start_daemon, wait_until
-from dojo.origin import where
-from dojo.watchdog import WATCHDOG, Hung
+from dojo.testing import WATCHDOG, Hung, start_daemon, wait_until, where
 
 # pytest leaves this module's frames out of a failure's traceback (--full-trace
 # shows them): the learner reads the test's line and the message, not the

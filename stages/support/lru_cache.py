@@ -31,14 +31,18 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from dojo.calls import CallLog
-from dojo.complexity import assert_scales
-from dojo.concurrency import run_threads
-from dojo.loader import display
-from dojo.memory import SolutionMemory
-from dojo.origin import where
-from dojo.reachable import inside, reachable
-from dojo.watchdog import WATCHDOG, Hung
+from dojo.testing import (
+    WATCHDOG,
+    CallLog,
+    Hung,
+    SolutionMemory,
+    assert_scales,
+    display,
+    inside,
+    reachable,
+    run_threads,
+    where,
+)
 
 # pytest leaves this module's frames out of a failure's traceback (--full-trace
 # shows them): the learner reads the test's line and the message, not the

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from stages.support.p2p_swarm import properties  # noqa: F401 - the suites' one settings
 
-from dojo.origin import where
+from dojo.testing import where
 
 __tracebackhide__ = True
 

@@ -20,6 +20,9 @@ from tests.support import REPO, StageRun, run_stages
 
 KATA = "inference_batcher"
 STAGES = 4
+# The module's runs share the machine's cores (and, in CI, the zoo's): the first
+# test waits for all of them, so pytest's 60 s default does not fit.
+pytestmark = pytest.mark.timeout(900)
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +81,10 @@ def test_the_stub_fails_stage1_readably_and_locks_the_rest(runs):
 
 
 def test_a_learners_stage4_run_of_the_reference_takes_seconds_not_minutes(tmp_path):
-    # Generous: the suite's own time is about 4 s on a loaded 2-core machine; this
-    # catches a test that waits out a timeout instead of counting calls.
+    # Generous: the suite's own time is about 4 s on a quiet 2-core machine and 10 s
+    # at load 6; this catches tests that wait out timeouts instead of counting calls.
     start = time.monotonic()
     run = run_stages(KATA, STAGES, "reference", tmp_path)
     took = time.monotonic() - start
     assert run.status(KATA, STAGES) == "passed", run.explain()
-    assert took < 30, f"stages 1-4 of {KATA} took {took:.1f} s with the reference"
+    assert took < 60, f"stages 1-4 of {KATA} took {took:.1f} s with the reference"

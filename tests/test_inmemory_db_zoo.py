@@ -82,14 +82,6 @@ NOT_BEHAVIOURAL = {
     "s4_scan_sorts_every_key": "correct, but scan() sorts every key: only the stage's cost test can tell",
     "s4_scan_full_pass_in_transaction": "correct, but scan() in a transaction is O(n): only the cost test can tell",
 }
-# Behavioural entries the state machine alone does not yet catch in every run (a
-# full CI run missed each once); their stage's example tests catch them every run.
-# Known gaps of the model test, to close by steering the machines toward them.
-MODEL_GAPS = {
-    "s3_purge_in_transaction_uncovers_committed_value": "a purge inside a transaction after a commit below it",
-    "s4_limit_zero_means_no_limit": "scan(limit=0) is drawn too rarely",
-    "s4_start_after_below_prefix_finds_nothing": "start_after below the prefix is drawn too rarely",
-}
 # The tests below wait for runs of the whole zoo that share the machine's cores;
 # each run has its own time limit, so this only backs up pytest's 60 s per test.
 WAIT = pytest.mark.timeout(3600)
@@ -176,7 +168,7 @@ class ZooRuns:
         solution = solution_from_file(entry, KATA, where)
         stage = expected_stage(entry) if entry in ENTRIES else 4
         run = run_stages(KATA, stage, solution, where, f"--hypothesis-seed={SEED}", timeout=900)
-        if entry not in ENTRIES or entry.stem in NOT_BEHAVIOURAL or entry.stem in MODEL_GAPS:
+        if entry not in ENTRIES or entry.stem in NOT_BEHAVIOURAL:
             return run, None
         return run, self._model_only(entry, solution)
 
@@ -239,8 +231,8 @@ def test_the_readme_lists_every_entry():
 
 def test_every_entry_left_out_of_the_model_check_exists():
     stems = {entry.stem for entry in ENTRIES}
-    unknown = sorted((set(NOT_BEHAVIOURAL) | set(MODEL_GAPS)) - stems)
-    assert not unknown, f"NOT_BEHAVIOURAL or MODEL_GAPS names entries that are not in the zoo: {unknown}"
+    unknown = sorted(set(NOT_BEHAVIOURAL) - stems)
+    assert not unknown, f"NOT_BEHAVIOURAL names entries that are not in the zoo: {unknown}"
 
 
 @WAIT
@@ -253,7 +245,7 @@ def test_each_entry_passes_the_stages_before_its_own_and_fails_its_own(zoo, entr
 @WAIT
 @pytest.mark.parametrize(
     "entry",
-    [e for e in RUN_ORDER if e.stem not in NOT_BEHAVIOURAL and e.stem not in MODEL_GAPS],
+    [e for e in RUN_ORDER if e.stem not in NOT_BEHAVIOURAL],
     ids=lambda e: e.stem,
 )
 def test_each_behavioural_entry_is_caught_by_its_stage_model_test_alone(zoo, entry):

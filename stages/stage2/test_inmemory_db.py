@@ -10,8 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from dojo.concurrency import wait_until
-from dojo.memory import SolutionMemory
+from dojo.testing import SolutionMemory, wait_until
 from stages.support.inmemory_db import (  # noqa: F401 - clock is a fixture
     BAD_TTLS,
     NOT_STR,
@@ -487,7 +486,7 @@ def test_memory_follows_the_keys_held_not_the_calls_made(solution, solution_dir,
             " the keys held, however often a key is set with a ttl or given a new expiry (a heap with lazy"
             " deletion must drop or compact its stale entries). Only the database's own allocations count.\n\n"
             "    from katas.inmemory_db import InMemoryDB\n"
-            "    from stages.support.inmemory_db import FakeClock\n"
+            "    from dojo.testing import FakeClock\n"
             "    db = InMemoryDB(clock=FakeClock(1000.0))\n"
             f"    for _ in range({done + 500}):\n"
             "        db.set('hot', 'v', ttl=1000)\n"

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from dojo import profiles, progress, stubs
+from dojo import discards, profiles, progress, stubs
 from dojo.catalog import Catalog, CatalogError, load_catalog
 from dojo.fakeclock import FakeClock
 from dojo.loader import Loaded, display, load_solution
@@ -341,14 +341,19 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         pytest.skip(LOCKED_REASON.format(stage=locked_by, kata=address.kata))
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_call(item: pytest.Item) -> None:
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_call(item: pytest.Item):
     run, address = _stage_test(item)
     if address is None:
-        return
-    problem = run.load(address.kata).problem
-    if problem is not None:
-        pytest.fail(f"cannot import the solution: {problem}", pytrace=False)
+        return (yield)
+    loaded = run.load(address.kata)
+    if loaded.problem is not None:
+        pytest.fail(f"cannot import the solution: {loaded.problem}", pytrace=False)
+    with discards.watch(loaded.folder) as asked:
+        result = yield
+    if asked:
+        pytest.fail(discards.DISCARDED.format(where=asked[0]), pytrace=False)
+    return result
 
 
 @pytest.hookimpl(wrapper=True)

@@ -191,6 +191,51 @@ def test_a_skip_or_xfail_from_the_solution_fails_the_test_and_the_stage(repo, st
         assert SKIPPED in result.stdout.str()
 
 
+# --- the solution's discards of hypothesis examples are failures -------------
+
+DISCARDED = "the solution told hypothesis to discard an example"
+PROPERTY = textwrap.dedent(
+    """
+    from hypothesis import HealthCheck, given, settings, strategies as st
+
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(n=st.integers(0, 20))
+    def test_stage1_double(solution, n):
+        assert solution().double(n) == 2 * n
+    """
+)
+# Each doubles right only for small n, and hides the other examples from hypothesis.
+DISCARDING = {
+    "assume": "from hypothesis import assume\nclass Toy:\n    def double(self, n):\n"
+              "        assume(n < 3)\n        return 2 * n\n",
+    "reject": "import hypothesis\nclass Toy:\n    def double(self, n):\n"
+              "        if n >= 3:\n            hypothesis.reject()\n        return 2 * n\n",
+    "raise UnsatisfiedAssumption": "from hypothesis.errors import UnsatisfiedAssumption\nclass Toy:\n"
+              "    def double(self, n):\n        if n >= 3:\n            raise UnsatisfiedAssumption\n"
+              "        return 2 * n\n",
+}
+
+
+@pytest.mark.parametrize("source", list(DISCARDING.values()), ids=list(DISCARDING))
+def test_a_solution_that_discards_hypothesis_examples_fails_the_test(repo, state, source):  # noqa: F811
+    (repo.path / "stages" / "stage1" / "test_toy.py").write_text(PROPERTY)
+    write_toy(repo, source)
+    result, data = run(repo, "stages/stage1/test_toy.py")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    stage = data["katas"]["toy"]["stages"]["1"]
+    assert stage["status"] == "failed"
+    assert DISCARDED in stage["failures"][0]["message"]
+    assert "toy.py, line" in stage["failures"][0]["message"]
+
+
+def test_a_suite_may_discard_its_own_examples(repo, state):  # noqa: F811
+    (repo.path / "stages" / "stage1" / "test_toy.py").write_text(PROPERTY.replace(
+        "    assert solution()", "    from hypothesis import assume\n    assume(n % 2 == 0)\n    assert solution()"))
+    write_toy(repo, "class Toy:\n    def double(self, n):\n        return 2 * n\n")
+    result, data = run(repo, "stages/stage1/test_toy.py")
+    assert data["katas"]["toy"]["stages"]["1"]["status"] == "passed", result.stdout.str()
+
+
 # --- katas not started stay quiet -------------------------------------------
 
 STUB = 'class Toy:\n    def value(self):\n        raise NotImplementedError("toy: implement value()")\n'

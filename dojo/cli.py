@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from dojo import stubs
+from dojo import scaffold, stubs
 from dojo.catalog import Kata
 from dojo.learner import compare as compare_
 from dojo.learner import hints, runs, state, tasks, views
@@ -356,6 +356,37 @@ def reset(kata: str, yes: bool) -> None:
     if not result.restored and not result.moved_out:
         out.print(f"{folder}/ already was the stub.")
     out.print(f"Progress and hints of {chosen.name} start afresh: dojo task {chosen.name}")
+
+
+@cli.command()
+@click.argument("kata")
+@click.option("--title", help="the kata's title (default: from its name)")
+@click.option("--class", "class_name", help="the class learners write (default: KATA in CamelCase)")
+@click.option("--stage", "stages", multiple=True, help="a stage's title, once per stage, in order")
+def new(kata: str, title: str | None, class_name: str | None, stages: tuple[str, ...]) -> None:
+    """Scaffold a new kata (for kata authors): declaration, stub, texts, hints, suites, references, zoo.
+
+    Every file says what is left to write, and the curriculum tests fail on
+    each until it is written. Nothing is overwritten: if a file exists, no
+    file is written.
+
+    \b
+    Example:
+      $ dojo new rate_limiter --title "Rate limiter" --stage "Token bucket" --stage "Per-key limits"
+    """
+    try:
+        made = scaffold.NewKata.make(kata, title, class_name, stages)
+        written = scaffold.scaffold(made, Path.cwd())
+    except scaffold.ScaffoldError as exc:
+        raise Problem(str(exc), USAGE) from None
+    out = views.console()
+    root = written[0].parents[1]
+    for path in written:
+        out.print(f"wrote {path.relative_to(root)}")
+    out.print(
+        f"Next: write the stage texts and hints, then the suites and references stage by stage;"
+        f" `pytest tests/test_curriculum.py -k {made.name}` says what is left."
+    )
 
 
 # Grading lives in its own package; the group only wires its commands in.

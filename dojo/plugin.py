@@ -202,6 +202,12 @@ def _named_katas(config: pytest.Config, catalog: Catalog) -> set[str]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "stage(n): set by kata-dojo on every stage test")
+    config.addinivalue_line(
+        "markers",
+        "threads: the test calls the solution from several threads at once; a race shows only in"
+        " such tests, so the project's proofs repeat them (pytest -m threads) to show a race is"
+        " caught every run",
+    )
     profiles.load_default_unless_chosen(config.getoption("hypothesis_profile", None))
     try:
         catalog = load_catalog(config.rootpath)

@@ -64,3 +64,18 @@ def test_the_stub_declares_the_class_and_every_method_raises_not_implemented(kat
             f"{kata.class_name}.{method.name}: the NotImplementedError message must name"
             f" the method, as in 'implement {method.name}()'"
         )
+
+
+SCAFFOLD_MARK = "TODO (kata author)"  # what `dojo new` writes where the author's text goes
+
+
+@pytest.mark.parametrize("kata", KATAS)
+def test_no_file_of_a_kata_is_still_what_dojo_new_wrote(kata):
+    n = kata.name
+    files = [
+        *kata.folder.rglob("*.py"), *kata.folder.rglob("*.md"), *kata.folder.rglob("*.toml"),
+        *(REPO / "stages").glob(f"stage*/test_{n}.py"), *(REPO / "stages" / "support").glob(f"{n}.py"),
+        *(REPO / "reference").glob(f"stage*/{n}/*.py"),
+    ]
+    unwritten = sorted(str(f.relative_to(REPO)) for f in files if SCAFFOLD_MARK in f.read_text(encoding="utf-8"))
+    assert not unwritten, f"{n}: still as `dojo new` wrote them ({SCAFFOLD_MARK!r}): write {', '.join(unwritten)}"

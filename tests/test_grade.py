@@ -487,9 +487,9 @@ def test_the_workflow_is_valid_yaml_and_runs_dojo_grade_as_documented():
         assert flag in runs
     uploads = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact")]
     assert uploads and "grade.json" in uploads[0]["with"]["path"]
-    docs = (REPO / "README.md").read_text()
+    docs = (REPO / "docs" / "instructors.md").read_text()
     command = next(line.strip() for line in runs.splitlines() if "dojo grade --suite" in line)
-    assert command in docs, "README.md (for instructors) must show the workflow's exact command"
+    assert command in docs, "docs/instructors.md must show the workflow's exact command"
 
 
 def test_the_classroom_workflow_feeds_the_reporter():

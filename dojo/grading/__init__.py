@@ -26,7 +26,7 @@ One concept per module:
 - ``cli``: the click commands, thin wiring over the above.
 """
 
-# Exit codes of ``dojo grade`` and ``dojo grade-many`` (documented in the README, for instructors).
+# Exit codes of ``dojo grade`` and ``dojo grade-many`` (documented in docs/instructors.md).
 GRADED_ALL_PASS = 0  # every graded kata passed every stage, suites intact
 GRADED_NOT_ALL = 1  # graded; some stage failed, timed out, crashed, or the suite was modified
 USAGE = 2  # bad options or arguments

@@ -8,7 +8,7 @@ key pipe, closes it and removes the variable from the environment; each event
 is then one line ``<hmac> <json>`` with a sequence number, so the grader
 rejects any line it did not sign: stray writes, garbage, replays.
 
-What this defends, and what not (see the README, for instructors): a solution that writes
+What this defends, and what not (see docs/instructors.md): a solution that writes
 to the pipe, closes it or fakes a report file cannot add a pass. A solution
 that searches the interpreter's memory for the key can forge events; that is
 the "determined attacker inside the graded process" the CI sandbox contains.

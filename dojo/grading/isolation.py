@@ -13,8 +13,8 @@ root, the child also runs under a fresh uid of its own, so it can neither
 signal the grader nor write any file it was not given; it keeps only the
 right to read (``CAP_DAC_READ_SEARCH``, as ambient capability) when the
 Python runtime is not readable by other users. Without root, the child runs
-as the grader's user: it could signal the grader (see the README's threat
-model), and the grader reaps what it left behind as a child subreaper.
+as the grader's user: it could signal the grader (see the threat model in
+docs/instructors.md), and the grader reaps what it left behind as a child subreaper.
 
 ``DOJO_SANDBOX=process`` forces the fallback (the tests run both levels).
 """

@@ -295,6 +295,7 @@ THREADS = 4
 ROUNDS = [(0, 0.05), (1000, 0.15), (2000, 0.25)]
 
 
+@pytest.mark.threads
 @pytest.mark.parametrize("seed, switching", ROUNDS, ids=[f"round {i + 1}" for i in range(len(ROUNDS))])
 def test_many_threads_at_once_keep_the_cache_consistent(solution, solution_dir, seed, switching):
     capacity, keys, operations = 4, range(8), 300
@@ -361,6 +362,7 @@ def test_many_threads_at_once_keep_the_cache_consistent(solution, solution_dir, 
     require(not problems, lambda: f"{problems[0]}: {INVARIANTS}.\n\nAll problems:\n" + "\n".join(f"  {p}" for p in problems[:10]))
 
 
+@pytest.mark.threads
 def test_concurrent_updates_never_lose_one(solution, solution_dir):
     threads, times = THREADS, 100
     cache = solution(4)
@@ -397,6 +399,7 @@ def released_when_all_arrived(arrived, calls, callers, release):
     return releaser
 
 
+@pytest.mark.threads
 def test_concurrent_get_or_set_calls_the_factory_once(solution, solution_dir):
     callers = 6
     cache = solution(4)
@@ -428,6 +431,7 @@ def test_concurrent_get_or_set_calls_the_factory_once(solution, solution_dir):
         f"value', what the one factory() call returned: {SINGLE_FLIGHT}.")
 
 
+@pytest.mark.threads
 def test_when_the_factory_raises_a_waiting_caller_runs_it_next(solution, solution_dir):
     callers = 5
     cache = solution(4)
@@ -477,6 +481,7 @@ def test_when_the_factory_raises_a_waiting_caller_runs_it_next(solution, solutio
         f"second call': {RETRY}.")
 
 
+@pytest.mark.threads
 def test_a_running_factory_does_not_block_calls_on_other_keys(solution, solution_dir):
     cache = solution(8)
     cache.put("a", 1)
@@ -565,6 +570,7 @@ def test_a_factory_may_call_the_cache_for_other_keys(solution):
         f"items() are {keys}; expected ['d', 'b', 'a']: {GET_OR_SET}")
 
 
+@pytest.mark.threads
 @pytest.mark.parametrize("seed, switching", ROUNDS, ids=[f"round {i + 1}" for i in range(len(ROUNDS))])
 def test_snapshots_taken_while_threads_write_load_and_are_consistent(solution, solution_dir, tmp_path, seed, switching):
     capacity, keys = 6, range(10)

@@ -139,7 +139,9 @@ def check_entry_docstring(entry: Path) -> None:
 
 
 def check_readme_lists(kata: str, entries: list[Path]) -> None:
-    readme = (ZOO / kata / "README.md").read_text(encoding="utf-8")
+    path = ZOO / kata / "README.md"
+    assert path.is_file(), f"tests/zoo/{kata}/README.md is missing: write it, listing every entry"
+    readme = path.read_text(encoding="utf-8")
     missing = [e.stem for e in entries if f"`{e.stem}`" not in readme]
     assert not missing, f"tests/zoo/{kata}/README.md does not list: {', '.join(missing)}"
 
@@ -174,7 +176,9 @@ def fair_entries(kata: str) -> list[Path]:
     return sorted((ZOO / kata).glob("ok_*.py"))
 
 
-def check_passes_every_stage(kata: str, solution: str, stages: range | tuple[int, ...], run: StageRun) -> None:
+def check_passes_every_stage(
+    kata: str, solution: str, stages: range | tuple[int, ...], run: StageRun
+) -> None:
     """Fail unless ``run`` passed every one of ``stages``; ``solution`` names it in the message."""
     statuses = {stage: run.status(kata, stage) for stage in stages}
     if statuses != {stage: "passed" for stage in stages}:

@@ -5,7 +5,7 @@ stages 1..N and fails stage N+1, so each stage adds something the previous
 reference lacks (the last one passes every stage); ``--solution reference``
 (each stage's own reference) passes every stage; and the stub (``katas/``)
 fails stage 1 with ordinary failures, one readable line per test naming
-the method to write, and shows the later stages locked. If a kata's zoo
+the method to write and no traceback, and shows the later stages locked. If a kata's zoo
 settings (``tests/zoo/<kata>/zoo.toml``, ``[references.next_stage_failure_mentions]``)
 say why a reference fails the next stage, a failure of that stage says so.
 
@@ -181,6 +181,15 @@ def test_the_stub_fails_stage1_readably_and_locks_the_rest(references, kata):
             f" like '{kata}: implement get() (the method still raises NotImplementedError: write it"
             f" in katas/{kata})'; got {failure['message']!r}"
         )
+    # pytest's traceback lines: "E   ..." and "path.py:12: in f" (or a raw traceback).
+    traceback = [
+        line for line in run.output.splitlines()
+        if line.startswith(("E   ", "Traceback (most recent call last)")) or re.search(r"\.py:\d+: in ", line)
+    ]
+    assert not traceback, (
+        "the stub's failures should show no traceback, only the line naming the method; the run shows:\n"
+        + "\n".join(traceback[:10])
+    )
     for stage in KATAS[kata].stages[1:]:
         assert run.status(kata, stage) == "locked", (
             f"stage {stage} should be locked while stage 1 fails; got {run.status(kata, stage)!r}:\n"

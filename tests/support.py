@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import textwrap
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -107,14 +108,20 @@ def zoo_docstring(entry: Path) -> list[str]:
     return doc.splitlines()
 
 
-def check_zoo_size(kata: str, entries: list[Path], stages: tuple[int, ...]) -> None:
+def check_zoo_size(
+    kata: str,
+    entries: list[Path],
+    stages: range | tuple[int, ...],
+    least: int = MIN_ZOO_ENTRIES,
+    least_per_stage: int = MIN_ZOO_PER_STAGE,
+) -> None:
     per_stage = {stage: sum(expected_stage(e) == stage for e in entries) for stage in stages}
-    assert len(entries) >= MIN_ZOO_ENTRIES, (
-        f"tests/zoo/{kata}/ holds {len(entries)} buggy solutions; the zoo needs at least {MIN_ZOO_ENTRIES}"
+    assert len(entries) >= least, (
+        f"tests/zoo/{kata}/ holds {len(entries)} buggy solutions; the zoo needs at least {least}"
     )
-    thin = {stage: n for stage, n in per_stage.items() if n < MIN_ZOO_PER_STAGE}
+    thin = {stage: n for stage, n in per_stage.items() if n < least_per_stage}
     assert not thin, (
-        f"tests/zoo/{kata}/: stages with fewer than {MIN_ZOO_PER_STAGE} entries: {thin}"
+        f"tests/zoo/{kata}/: stages with fewer than {least_per_stage} entries: {thin}"
         f" (entries per stage: {per_stage})"
     )
 
@@ -132,7 +139,9 @@ def check_entry_docstring(entry: Path) -> None:
 
 
 def check_readme_lists(kata: str, entries: list[Path]) -> None:
-    readme = (ZOO / kata / "README.md").read_text(encoding="utf-8")
+    path = ZOO / kata / "README.md"
+    assert path.is_file(), f"tests/zoo/{kata}/README.md is missing: write it, listing every entry"
+    readme = path.read_text(encoding="utf-8")
     missing = [e.stem for e in entries if f"`{e.stem}`" not in readme]
     assert not missing, f"tests/zoo/{kata}/README.md does not list: {', '.join(missing)}"
 
@@ -165,3 +174,141 @@ def check_caught_at_its_stage(kata: str, entry: Path, run: StageRun) -> str:
 def fair_entries(kata: str) -> list[Path]:
     """Correct solutions of other designs (``tests/zoo/<kata>/ok_*.py``): each passes every stage."""
     return sorted((ZOO / kata).glob("ok_*.py"))
+
+
+def check_passes_every_stage(
+    kata: str, solution: str, stages: range | tuple[int, ...], run: StageRun
+) -> None:
+    """Fail unless ``run`` passed every one of ``stages``; ``solution`` names it in the message."""
+    statuses = {stage: run.status(kata, stage) for stage in stages}
+    if statuses != {stage: "passed" for stage in stages}:
+        failures = [
+            f"  stage {s}: {f['test']}: {f['message']}"
+            for s, v in sorted(run.stages(kata).items())
+            for f in v.get("failures", [])
+        ]
+        pytest.fail(
+            f"{solution} must pass every stage; got {statuses}\n"
+            + "\n".join(failures[:20]) + f"\n--- end of the run's output ---\n{run.explain()}",
+            pytrace=False,
+        )
+
+
+def imports_of(entry: Path) -> set[str]:
+    """The top-level modules a source file imports ('.' for a relative import)."""
+    tree = ast.parse(entry.read_text(encoding="utf-8"))
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found.add("." if node.level else (node.module or "").split(".")[0])
+    return found
+
+
+def solution_with_files(entry: Path, kata: str, where: Path) -> Path:
+    """The entry as a solution folder, with the modules of ``<entry>.files/`` beside it.
+
+    Most entries are one file; one that needs more (a vendored library) keeps
+    its other modules in a folder named after it.
+    """
+    solution = solution_from_file(entry, kata, where)
+    extra = entry.with_suffix(".files")
+    if extra.is_dir():
+        for module in extra.iterdir():
+            shutil.copy(module, solution / kata / module.name)
+    return solution
+
+
+def pool_size() -> int:
+    """Processes to run at once: one per core and one more to cover their start-up.
+
+    The suites' only timing checks are ratios and generous bounds, so they hold
+    with every core busy.
+    """
+    return (os.cpu_count() or 1) + 1
+
+
+# -- several pytest sessions in one process -------------------------------------------
+
+# One process runs pytest sessions one after another against one solution, each
+# keeping only the chosen tests of the chosen suite files (the dojo plugin would
+# otherwise gate on, and run, the earlier stages too). It prints one line:
+# ``SESSIONS [[label, exit code], ...]``. ``dojo-fresh`` is the learner's profile
+# without hypothesis's example database, so no session replays an earlier catch.
+SESSIONS_DRIVER = textwrap.dedent(
+    """
+    import json, sys
+    import pytest
+    from hypothesis import settings
+    from dojo import profiles
+
+    plan = json.loads(sys.argv[1])
+    files, names = plan["files"], set(plan["names"])
+    settings.register_profile(
+        "dojo-fresh", settings.get_profile(profiles.DEFAULT_PROFILE), database=None
+    )
+
+    def wanted(item):
+        if item.nodeid.split("::")[0] not in files:
+            return False
+        return not names or item.nodeid in names or item.originalname in names
+
+    class KeepOnly:
+        @pytest.hookimpl(trylast=True)
+        def pytest_collection_modifyitems(self, config, items):
+            dropped = [item for item in items if not wanted(item)]
+            items[:] = [item for item in items if wanted(item)]
+            config.hook.pytest_deselected(items=dropped)
+
+    sessions = []
+    for label, options in plan["sessions"]:
+        code = pytest.main(
+            [*files, "--kata", plan["kata"], "--solution", plan["solution"], "-q",
+             "-p", "no:cacheprovider", "--no-header", "--tb=line", *options],
+            plugins=[KeepOnly()],
+        )
+        sessions.append([label, int(code)])
+    print("SESSIONS " + json.dumps(sessions))
+    """
+)
+
+
+@dataclass
+class Sessions:
+    """The exit code of each session a ``SESSIONS_DRIVER`` process ran, by label."""
+
+    codes: list[tuple[str, int]]
+    output: str
+
+    def missed(self) -> list[str]:
+        """The sessions that did not fail a test (exit code 1 means a test failed: caught)."""
+        return [label for label, code in self.codes if code != 1]
+
+    def describe(self) -> str:
+        return ", ".join(f"{label}: exit {code}" for label, code in self.codes) or "no session ran"
+
+
+def run_sessions(
+    kata: str,
+    solution: Path,
+    files: list[str],
+    names: list[str],
+    sessions: list[tuple[str, list[str]]],
+    state: Path,
+    timeout: float = 900,
+) -> Sessions:
+    """Run ``sessions`` (label, pytest options) of the tests ``names`` (all if empty) in ``files``."""
+    plan = {"kata": kata, "solution": str(solution), "files": files, "names": names,
+            "sessions": sessions}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", SESSIONS_DRIVER, json.dumps(plan)],
+            cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
+            env=dict(os.environ, DOJO_STATE_DIR=str(state)),
+        )
+    except subprocess.TimeoutExpired:
+        return Sessions([], f"the {len(sessions)} sessions did not finish within {timeout:.0f} s")
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("SESSIONS ")]
+    codes = [(label, code) for label, code in json.loads(lines[-1][9:])] if lines else []
+    return Sessions(codes, (proc.stdout + proc.stderr)[-4000:])

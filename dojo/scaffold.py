@@ -69,6 +69,7 @@ def files(kata: NewKata) -> dict[Path, str]:
         Path("katas", n, "hints.toml"): _hints(kata),
         Path("stages", "support", f"{n}.py"): _support(kata),
         Path("tests", "zoo", n, "README.md"): _zoo(kata),
+        Path("tests", "zoo", n, "zoo.toml"): _zoo_settings(kata),
     }
     for stage in kata.stages:
         if stage > 1:
@@ -193,3 +194,13 @@ other designs are named `ok_<design>.py` and must pass every stage.
 | entry | bug | contract line |
 | --- | --- | --- |
 """
+
+
+def _zoo_settings(kata: NewKata) -> str:
+    stages = "".join(f'# {stage} = "test_..._matches_a_model"\n' for stage in kata.stages)
+    return (
+        f"# The zoo proofs' settings for {kata.name}, read by tests/test_zoos.py (every key, and its\n"
+        "# default, is in tests/zoo_settings.py). Write here the entries whose bug is a race (rerun\n"
+        "# until caught every time), each stage's model-based test, and why the others have none.\n"
+        "races = []\n\n[model_tests]\n" + stages + "\n[not_behavioural]\n"
+    )

@@ -2,8 +2,9 @@
 
 The scaffold must be a kata "not written yet": the curriculum tests fail on
 it, each failure naming what to write. Once the author writes the kata's
-content, in its own folders only, the same tests pass and its suites prove
-its references: no edit anywhere else (harness, project tests) is needed.
+content, in its own folders only, the same curriculum tests pass (the
+catalog's, the generic references module and the generic zoo module): no
+edit anywhere else (harness, project tests) is needed.
 """
 
 from __future__ import annotations
@@ -99,6 +100,64 @@ WRITTEN = {
         '''
     ),
     "stages/support/toy.py": '"""What the toy suites share: nothing yet but this docstring."""\n',
+    "tests/zoo/toy/zoo.toml": textwrap.dedent(
+        """
+        min_entries = 2
+        min_per_stage = 1
+        [not_behavioural]
+        1 = "the toy has no state machine: its two example tests are the whole suite"
+        2 = "the toy has no state machine: its one example test is the whole suite"
+        """
+    ),
+    "tests/zoo/toy/README.md": textwrap.dedent(
+        """
+        # The toy zoo
+
+        | entry | bug | contract line |
+        | --- | --- | --- |
+        | `s1_counts_start_at_one` | a key never added counts 1 | count of a key never added is 0 |
+        | `s2_total_counts_keys` | total() counts distinct keys | total() is the number of adds |
+        """
+    ),
+    "tests/zoo/toy/s1_counts_start_at_one.py": textwrap.dedent(
+        '''
+        """Bug: a key never added counts 1.
+        Breaks (stage 1): the count of a key never added is 0.
+        """
+
+
+        class Toy:
+            def __init__(self):
+                self._counts = {}
+
+            def add(self, key):
+                self._counts[key] = self._counts.get(key, 0) + 1
+
+            def count(self, key):
+                return self._counts.get(key, 1)
+        '''
+    ),
+    "tests/zoo/toy/s2_total_counts_keys.py": textwrap.dedent(
+        '''
+        """Bug: total() counts the distinct keys, not the adds.
+        Breaks (stage 2): total() is the number of adds.
+        """
+
+
+        class Toy:
+            def __init__(self):
+                self._counts = {}
+
+            def add(self, key):
+                self._counts[key] = self._counts.get(key, 0) + 1
+
+            def count(self, key):
+                return self._counts.get(key, 0)
+
+            def total(self):
+                return len(self._counts)
+        '''
+    ),
     "stages/stage1/test_toy.py": textwrap.dedent(
         '''
         """Stage 1 of the toy kata: counting."""
@@ -185,8 +244,10 @@ def test_a_new_kata_is_unwritten_until_written_then_accepted_with_no_edit_elsewh
     for name, text in WRITTEN.items():
         (copy / name).write_text(text.lstrip("\n"), encoding="utf-8")
 
-    written = pytest_in(copy, "tests/test_curriculum.py", "-k", "toy")
+    written = pytest_in(copy, "tests/test_curriculum.py", "tests/test_references.py", "tests/test_zoos.py",
+                        "-k", "toy")
     assert written.returncode == 0, written.stdout[-3000:]
+    assert " passed" in written.stdout.splitlines()[-1] and "skipped" not in written.stdout.splitlines()[-1]
     references = pytest_in(copy, "stages/stage2", "--kata", "toy", "--solution", "reference")
     assert references.returncode == 0, references.stdout[-3000:]
     # Stage 1's reference has no total(): stage 2 fails it, as a next stage must.

@@ -11,10 +11,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from dojo import layout
-
 MANIFEST_FORMAT = 1
-MANIFEST = layout.CATALOG
+MANIFEST = Path("katas") / "katas.toml"
 
 
 def find_checkout(start: Path) -> Path | None:
@@ -104,7 +102,7 @@ def load_catalog(root: Path) -> Catalog:
                     module=entry["module"],
                     class_name=entry["class"],
                     stage_titles=tuple(entry["stages"]),
-                    folder=layout.solutions(root) / entry["name"],
+                    folder=root / "katas" / entry["name"],
                 )
             )
         except KeyError as exc:

@@ -11,10 +11,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from dojo import layout
 from dojo.catalog import Catalog
 
-STAGES_DIR = layout.STAGES
+STAGES_DIR = "stages"
 _STAGE_DIR = re.compile(r"stage(\d+)")
 
 
@@ -38,11 +37,11 @@ def classify(path: Path, catalog: Catalog) -> StageFile | None:
 
 
 def stage_dir(catalog: Catalog, stage: int) -> Path:
-    return layout.stage_dir(catalog.root, stage)
+    return catalog.root / STAGES_DIR / f"stage{stage}"
 
 
 def suite_file(catalog: Catalog, stage: int, kata: str) -> Path:
-    return layout.suite_file(catalog.root, stage, kata)
+    return stage_dir(catalog, stage) / f"test_{kata}.py"
 
 
 def _earlier(path: Path, catalog: Catalog) -> list[tuple[int, Path]]:

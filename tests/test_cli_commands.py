@@ -102,7 +102,7 @@ def test_outside_a_repository_the_error_is_one_line(tmp_path, monkeypatch):
     ("args", "line"),
     [
         (["nope"], "dojo: no such command 'nope'; the commands are: compare, grade, "
-                   "grade-many, hint, interview, reset, run, status, task, watch (see: dojo --help)"),
+                   "grade-many, hint, interview, new, reset, run, status, task, watch (see: dojo --help)"),
         (["task"], "dojo: Missing argument 'KATA'. (see: dojo task --help)"),
         (["task", "tally", "--stage", "two"],
          "dojo: Invalid value for '--stage': 'two' is not a valid integer. (see: dojo task --help)"),

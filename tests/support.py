@@ -50,6 +50,15 @@ class StageRun:
             (s for s, v in sorted(self.stages(kata).items()) if v["status"] == "failed"), None
         )
 
+    def failure_lines(self, kata: str, most: int = 20) -> list[str]:
+        """The first ``most`` failures of the run, one line each: stage, test, message."""
+        lines = [
+            f"  stage {s}: {f['test']}: {f['message']}"
+            for s, v in sorted(self.stages(kata).items())
+            for f in v.get("failures", [])
+        ]
+        return lines[:most]
+
     def explain(self) -> str:
         return self.output[-6000:]
 
@@ -156,15 +165,11 @@ def check_caught_at_its_stage(kata: str, entry: Path, run: StageRun) -> str:
     wanted = {s: "passed" for s in range(1, stage)} | {stage: "failed"}
     where = f"{entry.relative_to(REPO)} ({zoo_docstring(entry)[0]})"
     if statuses != wanted:
-        failures = [
-            f"  stage {s}: {f['test']}: {f['message']}"
-            for s, v in sorted(run.stages(kata).items())
-            for f in v.get("failures", [])
-        ]
+        failures = run.failure_lines(kata)
         pytest.fail(
             f"{where}\nexpected stage statuses {wanted}, got {statuses}"
             f" (caught at stage {run.caught_at(kata)})\n"
-            + ("failures:\n" + "\n".join(failures[:20]) + "\n" if failures else "")
+            + ("failures:\n" + "\n".join(failures) + "\n" if failures else "")
             + f"--- end of the run's output ---\n{run.explain()}",
             pytrace=False,
         )
@@ -182,14 +187,9 @@ def check_passes_every_stage(
     """Fail unless ``run`` passed every one of ``stages``; ``solution`` names it in the message."""
     statuses = {stage: run.status(kata, stage) for stage in stages}
     if statuses != {stage: "passed" for stage in stages}:
-        failures = [
-            f"  stage {s}: {f['test']}: {f['message']}"
-            for s, v in sorted(run.stages(kata).items())
-            for f in v.get("failures", [])
-        ]
         pytest.fail(
             f"{solution} must pass every stage; got {statuses}\n"
-            + "\n".join(failures[:20]) + f"\n--- end of the run's output ---\n{run.explain()}",
+            + "\n".join(run.failure_lines(kata)) + f"\n--- end of the run's output ---\n{run.explain()}",
             pytrace=False,
         )
 

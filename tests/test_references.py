@@ -117,12 +117,7 @@ def references(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 
 def failures_of(run: StageRun, kata: str) -> str:
-    lines = [
-        f"  stage {s}: {f['test']}: {f['message']}"
-        for s, v in sorted(run.stages(kata).items())
-        for f in v.get("failures", [])
-    ]
-    return "\n".join(lines[:20])
+    return "\n".join(run.failure_lines(kata))
 
 
 @pytest.mark.parametrize(("kata", "n"), NOT_LAST)

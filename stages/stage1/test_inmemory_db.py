@@ -4,6 +4,8 @@
 import pytest
 
 from stages.support.inmemory_db import (
+    LARGE,
+    SMALL,
     NOT_STR,
     Stage1Machine,
     assert_each_call_takes_constant_time,
@@ -189,7 +191,7 @@ SLOW = pytest.mark.timeout(180)
 
 # Each call leaves the database as it found it, so every timed run meets the same
 # size; the keys are few and reused, so both sizes read them from the CPU's cache.
-HOT = [f"key{i}" for i in range(0, 2_000, 20)]
+HOT = [f"key{i}" for i in range(0, SMALL, 20)]
 CALLS = {
     "db.get(key)": lambda db, key: db.get(key),
     "db.set(key, value) of an existing key": lambda db, key: db.set(key, "w"),
@@ -205,7 +207,7 @@ CAUSES = {
 
 @SLOW
 def test_get_set_delete_in_and_len_cost_does_not_grow_with_the_database(solution):
-    databases = {size: fill(solution(), size) for size in (2_000, 200_000)}
+    databases = {size: fill(solution(), size) for size in (SMALL, LARGE)}
     assert_each_call_takes_constant_time(
         databases, CALLS, HOT,
         what=lambda call: call,

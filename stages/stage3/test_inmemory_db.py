@@ -7,7 +7,9 @@ no test sleeps.
 
 import pytest
 
-from stages.support.inmemory_db import (  # noqa: F401 - clock is a fixture
+from stages.support.inmemory_db import (
+    LARGE,
+    SMALL,  # noqa: F401 - clock is a fixture
     FakeClock,
     Stage3Machine,
     assert_each_call_takes_constant_time,
@@ -461,7 +463,7 @@ def test_begin_and_rollback_cost_does_not_grow_with_the_database(solution):
         return one_round
 
     assert_cost_does_not_grow(
-        make_run, small=2_000, large=200_000, factor=8,
+        make_run, small=SMALL, large=LARGE, factor=8,
         rounds=20,
         what="begin(), 10 sets, rollback()",
         expected="begin() is O(1) and rollback() costs the keys changed in the transaction (a database copied on begin() fails)",
@@ -486,7 +488,7 @@ def test_commit_cost_does_not_grow_with_the_database(solution):
         return one_round
 
     assert_cost_does_not_grow(
-        make_run, small=2_000, large=200_000, factor=8,
+        make_run, small=SMALL, large=LARGE, factor=8,
         rounds=20,
         what="begin(), begin(), 10 sets, commit(), commit()",
         expected="begin() is O(1) and commit() costs the keys changed in the transaction, not the size of the database",
@@ -504,9 +506,9 @@ READS_IN_A_TRANSACTION = {
 
 @SLOW
 def test_reads_inside_a_transaction_cost_does_not_grow_with_the_database(solution):
-    hot = [f"key{i}" for i in range(0, 2_000, 20)]
+    hot = [f"key{i}" for i in range(0, SMALL, 20)]
     databases = {}
-    for size in (2_000, 200_000):
+    for size in (SMALL, LARGE):
         db = _big_database(solution, size)
         db.begin()
         for i in range(10):

@@ -6,7 +6,9 @@ no test sleeps.
 
 import pytest
 
-from stages.support.inmemory_db import (  # noqa: F401 - clock is a fixture
+from stages.support.inmemory_db import (
+    LARGE,
+    SMALL,  # noqa: F401 - clock is a fixture
     FakeClock,
     Stage4Machine,
     assert_cost_does_not_grow,
@@ -362,7 +364,7 @@ def test_scan_cost_does_not_grow_with_the_database(solution, in_transaction):
     where = " inside a transaction that changed 10 keys" if in_transaction else ""
     assert_cost_does_not_grow(
         lambda size: _scan_workload(solution, size, in_transaction),
-        small=2_000, large=200_000, factor=5,
+        small=SMALL, large=LARGE, factor=5,
         rounds=30,
         what=f"a db.set(), then db.scan() of 10 keys and of a page of 4{where}",
         expected=f"a scan costs {SCAN_COST}, outside transactions and inside alike; a sorted structure"

@@ -209,6 +209,12 @@ def clock_step() -> float:
     return min(steps)
 
 
+# The two sizes every cost check compares. The small size is read on wall time
+# (see Timing), which a loaded machine inflates; 100 times the keys keeps an O(n)
+# call far past every check's factor even then (at 25 times, a sort of every key
+# at each scan passed for O(log n) under a load of 9 on 2 cores).
+SMALL, LARGE = 2_000, 200_000
+
 # Filling a database chunk by chunk, the fill stops with the complexity message
 # when a chunk costs FILL_SLOWDOWN times the first one and the fill has already
 # taken FILL_BUDGET seconds: an O(1) set() never gets near both, while an O(n)

@@ -3,10 +3,17 @@
 Each run is what a learner types (``pytest stages/stageN --kata K``, which
 also runs stages 1..N-1 first) with ``--solution reference``, in a fresh
 process, in the default (``dojo``) profile and in the ``grade`` profile;
-then the full grade: both katas, every stage, ``grade`` profile, one run.
+then the full grade: every kata, every stage, ``grade`` profile, one run.
 Wall time is what the targets name; the CPU time of the pytest process is
 shown beside it, because on a shared machine wall time also counts the
-time spent waiting for a core.
+time spent waiting for a core. Bare pytest's start-up (one trivial test,
+the same installed plugins) is measured in the same run, the floor any
+suite run stands on.
+
+Runs happen as on a learner's machine: Python may cache bytecode (a
+``PYTHONDONTWRITEBYTECODE`` in the environment is dropped; with it, every
+run would recompile pytest, hypothesis and the suites, about 2 s), and one
+untimed run first fills that cache.
 """
 
 from __future__ import annotations
@@ -43,6 +50,36 @@ class SuiteRun:
         return dict(self.__dict__, katas=list(self.katas))
 
 
+def _learner_env(tmp: str) -> dict[str, str]:
+    env = dict(os.environ, DOJO_STATE_DIR=str(Path(tmp) / "state"))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _timed(
+    command: list[str], cwd: Path, env: dict[str, str]
+) -> tuple[float, float, subprocess.CompletedProcess]:
+    """Wall and CPU seconds of ``command`` in a fresh process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+
+
+def bare_pytest() -> SuiteRun:
+    """pytest on one trivial test, outside the repository: start-up and nothing else."""
+    with tempfile.TemporaryDirectory(prefix="dojo-bench-") as tmp:
+        (Path(tmp) / "test_nothing.py").write_text("def test_nothing():\n    pass\n")
+        command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_nothing.py"]
+        env = _learner_env(tmp)
+        _timed(command, Path(tmp), env)  # fills the bytecode cache, untimed
+        wall, cpu, proc = _timed(command, Path(tmp), env)
+    status = "passed (1 test)" if proc.returncode == 0 else f"exit {proc.returncode}"
+    return SuiteRun("bare pytest, one empty test", (), 0, "default", wall, cpu, status)
+
+
 def _has_suite(kata: str, stage: int) -> bool:
     return (REPO / "stages" / f"stage{stage}" / f"test_{kata}.py").is_file()
 
@@ -57,13 +94,7 @@ def time_run(katas: tuple[str, ...], stage: int, profile: str, label: str) -> Su
             command += ["--kata", kata]
         if profile != "default":
             command += ["--hypothesis-profile", profile]
-        env = dict(os.environ, DOJO_STATE_DIR=str(Path(tmp) / "state"))
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        proc = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        wall, cpu, proc = _timed(command, REPO, _learner_env(tmp))
         status = _status(report, katas, stage, proc)
     return SuiteRun(label, katas, stage, profile, wall, cpu, status)
 
@@ -89,7 +120,9 @@ def run(quick: bool, progress=print) -> list[SuiteRun]:
     plan = [((names[0],), 1, "default")] if quick else [
         ((kata,), stage, profile) for profile in PROFILES for kata in names for stage in stages
     ]
-    runs = []
+    runs = [bare_pytest()]
+    if not quick:
+        time_run((names[0],), 1, "default", "warm-up")  # fills the suites' bytecode cache, untimed
     for katas, stage, profile in plan:
         label = f"{katas[0]} stage {stage}"
         if not _has_suite(katas[0], stage):

@@ -15,7 +15,11 @@ from benchmarks.references import stage_name
 from benchmarks.timing import Samples
 
 SIZE_INDEPENDENT = 1.5  # "independent of database size": within this factor from 2,000 to 200,000 keys
-SUITE_SECONDS = 5.0
+# Issue 13, "feedback in under two seconds": a passing stage 4 run (stages 1-4) of a kata
+# in the learner's profile, and a passing stage 1 run; the whole grade in the grader's.
+SUITE_WALL = 2.0
+SUITE_CPU = 1.5
+STAGE1_WALL = 1.0
 GRADE_SECONDS = 60.0
 
 
@@ -94,14 +98,28 @@ def evaluate(results: dict) -> list[Target]:
                     ratio <= SIZE_INDEPENDENT, f"{sizes[1]} vs {sizes[0].rsplit(', ', 1)[1]}",
                 ))
     if "suites" in results:
-        runs = [run for run in results["suites"] if run.wall > 0]
+        runs = [run for run in results["suites"] if run.wall > 0 and run.katas]
         learner = [run for run in runs if run.profile == "default" and len(run.katas) == 1]
-        if learner:
-            slowest = max(learner, key=lambda run: run.wall)
+        last = max((run.stage for run in learner), default=0)
+        whole = [run for run in learner if run.stage == last]
+        if whole:
+            slowest = max(whole, key=lambda run: run.wall)
             targets.append(Target(
-                "a learner's pytest stages/stageN per kata, default profile (slowest)", slowest.wall,
-                f"under {SUITE_SECONDS:g} s", slowest.wall < SUITE_SECONDS,
-                f"{slowest.label}: {slowest.cpu:.1f} s CPU",
+                "a learner's passing pytest stages/stage4 per kata, default profile: wall (slowest)",
+                slowest.wall, f"at most {SUITE_WALL:g} s", slowest.wall <= SUITE_WALL,
+                slowest.label,
+            ))
+            hungriest = max(whole, key=lambda run: run.cpu)
+            targets.append(Target(
+                "... and its CPU time (slowest)", hungriest.cpu, f"at most {SUITE_CPU:g} s",
+                hungriest.cpu <= SUITE_CPU, hungriest.label,
+            ))
+        first = [run for run in learner if run.stage == 1]
+        if first:
+            slowest = max(first, key=lambda run: run.wall)
+            targets.append(Target(
+                "a learner's passing pytest stages/stage1 per kata, default profile: wall (slowest)",
+                slowest.wall, f"under {STAGE1_WALL:g} s", slowest.wall < STAGE1_WALL, slowest.label,
             ))
         grade = [run for run in runs if len(run.katas) > 1]
         for run in grade:

@@ -119,3 +119,18 @@ def test_bad_option_is_one_usage_error_not_a_traceback():
     assert proc.returncode == 2
     assert "--repeats must be at least 1, got 0" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_the_examples_table_shows_per_model_test_the_most_examples_any_entry_needed():
+    from benchmarks.examples import Probe, table
+
+    probes = [
+        Probe("toy", "s1_a", 1, "test_model", 0, 4),
+        Probe("toy", "s1_a", 1, "test_model", 1, 30),
+        Probe("toy", "s1_b", 1, "test_model", 0, 7),
+        Probe("toy", "s2_c", 2, "test_model2", 0, None),
+    ]
+    rows = table(probes, [0, 1]).splitlines()[2:]
+    assert len(rows) == 2, rows
+    assert " 30 |" in rows[0] and "s1_a (seed 1)" in rows[0], rows[0]
+    assert "not caught" in rows[1] and "s2_c (seed 0)" in rows[1], rows[1]

@@ -461,9 +461,8 @@ def machine(
         @initialize(
             capacity=capacities,
             bad=st.sampled_from([0, -1, True, False, 2.0, 2.5, "2", None]),
-            call=st.sampled_from(["put", "get", "peek", "delete", "in"]),
         )
-        def new_cache(self, capacity: int, bad: Any, call: str) -> None:
+        def new_cache(self, capacity: int, bad: Any) -> None:
             kind = ValueError if type(bad) is int else TypeError
             rule_ = (
                 "a capacity that is an int < 1 raises ValueError" if kind is ValueError
@@ -476,16 +475,13 @@ def machine(
             self.log.lines[1:] = []  # it raised: lines that change nothing stay out of repros
             self.session = Session(cls, capacity, self.log)
             self.model = Model(capacity)
+            # Every call, every run: one drawn at random met a bug of one of them
+            # in only a fifth of the runs, and five calls on an empty cache cost nothing.
             s, key = self.session, ["a", "list"]
-            do = {
-                "put": lambda: s.put(key, 1),
-                "get": lambda: s.get(key),
-                "peek": lambda: s.peek(key),
-                "delete": lambda: s.delete(key),
-                "in": lambda: s.contains(key),
-            }[call]
-            s.expect_raises(TypeError, UNHASHABLE, do)
-            self.log.lines.pop()
+            for do in (lambda: s.put(key, 1), lambda: s.get(key), lambda: s.peek(key),
+                       lambda: s.delete(key), lambda: s.contains(key)):
+                s.expect_raises(TypeError, UNHASHABLE, do)
+                self.log.lines.pop()
 
         def fail(self, message: str) -> None:
             raise AssertionError(self.log.explain(message))
@@ -498,6 +494,15 @@ def machine(
         def put(self, key: Any, value: Any) -> None:
             self.expect(self.session.put(key, value), None, PUT)
             self.model.put(key, value)
+
+        # Evictions need a full cache, and random puts of a few keys fill one
+        # rarely (a capacity-1 bug took over 100 runs to meet under some seeds):
+        # from any state, puts of keys the cache lacks until one put evicts.
+        @rule(value=values)
+        def put_new_keys_until_one_evicts(self, value: Any) -> None:
+            fresh = (key for key in itertools.count(100) if not self.model.contains(key))
+            for _ in range(self.model.capacity - len(self.model.items()) + 1):
+                self.put(next(fresh), value)
 
         @rule(key=keys)
         def get(self, key: Any) -> None:

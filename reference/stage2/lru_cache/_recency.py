@@ -54,8 +54,15 @@ class RecencyList:
 
     def move_to_end(self, node):
         """Make ``node``, already in the list, the most recently used. Complexity: O(1)."""
-        self.remove(node)
-        self.append(node)
+        # Unlink it from its neighbours ...
+        node.prev.next = node.next
+        node.next.prev = node.prev
+        # ... and link it back in before the tail.
+        last = self.tail.prev
+        node.prev = last
+        node.next = self.tail
+        last.next = node
+        self.tail.prev = node
 
     def oldest(self):
         """The least recently used node, or None if the list is empty. Complexity: O(1)."""

@@ -14,12 +14,13 @@ Workloads of issue 6, on a database prefilled with 200,000 keys
   database sizes 2,000 and 200,000 (the cost must not depend on the size);
 - ``scan`` of a prefix matching 10, 1,000 or 10,000 keys out of 200,000.
 
-Contenders: each reference stage that has the operations; a plain ``dict``
-(the floor of get/set/delete), a ``dict`` plus ``heapq`` (the floor of TTL
-churn), a bare ``SortedList`` bisect-and-slice (the scan floor), and
-``sqlite3`` in memory doing the same work as a real engine: a table keyed
-by its primary key (``WITHOUT ROWID``: the table is the index), a partial
-index on deadlines, ``SAVEPOINT``/``ROLLBACK TO``, a range query.
+Contenders: each reference stage that has the operations; the tuned stage
+4 of ``benchmarks/tuned/``; a plain ``dict`` (the floor of get/set/delete),
+a ``dict`` plus ``heapq`` (the floor of TTL churn), a bare ``SortedList``
+bisect-and-slice (the scan floor), and ``sqlite3`` in memory doing the
+same work as a real engine: a table keyed by its primary key (``WITHOUT
+ROWID``: the table is the index), a partial index on deadlines,
+``SAVEPOINT``/``ROLLBACK TO``, a range query.
 """
 
 from __future__ import annotations

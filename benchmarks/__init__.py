@@ -6,5 +6,6 @@ One module per concern: ``lru`` and ``db`` (workloads and contenders),
 ``growth`` (time per operation against size, and the plot), ``suites``
 (wall time of the stage suites), ``targets`` (the issue's targets as
 checks), ``table`` (the renderer), ``timing`` (interleaved measurement),
-``run`` (the command line).
+``run`` (the command line). ``tuned/`` holds the stage 4 solutions tuned
+for speed (not for copying), measured beside the references.
 """

@@ -14,12 +14,13 @@ Workloads of issue 6, on a database prefilled with 200,000 keys
   database sizes 2,000 and 200,000 (the cost must not depend on the size);
 - ``scan`` of a prefix matching 10, 1,000 or 10,000 keys out of 200,000.
 
-Contenders: each reference stage that has the operations; a plain ``dict``
-(the floor of get/set/delete), a ``dict`` plus ``heapq`` (the floor of TTL
-churn), a bare ``SortedList`` bisect-and-slice (the scan floor), and
-``sqlite3`` in memory doing the same work as a real engine: a table keyed
-by its primary key (``WITHOUT ROWID``: the table is the index), a partial
-index on deadlines, ``SAVEPOINT``/``ROLLBACK TO``, a range query.
+Contenders: each reference stage that has the operations; the tuned stage
+4 of ``benchmarks/tuned/``; a plain ``dict`` (the floor of get/set/delete),
+a ``dict`` plus ``heapq`` (the floor of TTL churn), a bare ``SortedList``
+bisect-and-slice (the scan floor), and ``sqlite3`` in memory doing the
+same work as a real engine: a table keyed by its primary key (``WITHOUT
+ROWID``: the table is the index), a partial index on deadlines,
+``SAVEPOINT``/``ROLLBACK TO``, a range query.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from benchmarks.references import reference_classes, stage_name
+from benchmarks.references import TUNED_NAME, reference_classes, stage_name, tuned_class
 from benchmarks.timing import Samples, interleaved
 
 KEYS = 200_000
@@ -237,8 +238,9 @@ def _sqlite() -> Adapter:
                    begin=begin, rollback=rollback, scan=scan, clock=clock, bulk=bulk)
 
 
-def contenders(references: dict[int, type]) -> dict[str, Callable[[], Adapter]]:
-    makers = {stage_name(s): _reference(cls) for s, cls in references.items()}
+def contenders(references: dict[str, type]) -> dict[str, Callable[[], Adapter]]:
+    """Database factories by name: ``references`` (by table name), then the floors and sqlite3."""
+    makers = {name: _reference(cls) for name, cls in references.items()}
     makers[FLOOR] = _dict
     makers[TTL_FLOOR] = _dict_heap
     makers[SCAN_FLOOR] = _sorted_list
@@ -383,9 +385,11 @@ def run(plan: Plan, repeats: int, progress=print) -> dict[str, dict[str, Samples
     what they run on, so they get a fresh one for every sample.
     """
     rng = random.Random(6)
-    references = reference_classes("inmemory_db")
-    makers = contenders(references)
-    has = {stage_name(s): cls for s, cls in references.items()}
+    has = {stage_name(s): cls for s, cls in reference_classes("inmemory_db").items()}
+    tuned = tuned_class("inmemory_db")
+    if tuned is not None:
+        has[TUNED_NAME] = tuned
+    makers = contenders(has)
     refs = {n: makers[n] for n in has}
     results: dict[str, dict[str, Samples]] = {}
     size = plan.size

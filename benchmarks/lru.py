@@ -1,5 +1,7 @@
 """LRU workloads: every reference stage beside cachetools, lru-dict, boltons and a dict.
 
+Also the tuned stage 4 of ``benchmarks/tuned/``: what speed tricks would gain.
+
 The workload of issue 6: 70% ``get`` / 30% ``put`` over a key space twice
 the capacity, keys drawn uniformly or Zipf-skewed, at capacity 1,000 and
 100,000, on a cache prefilled to capacity. Every contender runs the same
@@ -14,7 +16,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from benchmarks.references import reference_classes, stage_name
+from benchmarks.references import TUNED_NAME, reference_classes, stage_name, tuned_class
 from benchmarks.timing import Prepare, Samples, interleaved
 
 ANCHOR = "lru.LRU (lru-dict, C)"
@@ -67,6 +69,9 @@ def contenders() -> dict[str, Callable[[int], tuple[Callable, Callable]]]:
     makers = {}
     for stage, cls in reference_classes("lru_cache").items():
         makers[stage_name(stage)] = _kata_api(cls)
+    tuned = tuned_class("lru_cache")
+    if tuned is not None:
+        makers[TUNED_NAME] = _kata_api(tuned)
     makers[ANCHOR] = _lru_dict
     makers[CACHETOOLS] = _cachetools
     makers[THREAD_SAFE_ANCHOR] = _boltons

@@ -74,14 +74,13 @@ class LRUCache:
 
         Complexity: O(1).
         """
-        entries = self._entries
-        if key in entries:  # TypeError for an unhashable key, before anything changes
-            entries[key] = value
-            entries.move_to_end(key)
+        if key in self._entries:  # TypeError for an unhashable key, before anything changes
+            self._entries[key] = value
+            self._entries.move_to_end(key)
             return
-        if len(entries) >= self._capacity:
-            entries.popitem(last=False)  # evict the least recently used
-        entries[key] = value
+        if len(self._entries) >= self._capacity:
+            self._entries.popitem(last=False)  # evict the least recently used
+        self._entries[key] = value
 
     def delete(self, key):
         """Remove ``key``; return True if it was present, False otherwise.

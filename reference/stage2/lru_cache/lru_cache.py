@@ -27,8 +27,7 @@ class LRUCache:
     ``len`` and ``in`` look without touching the recency order.
 
     Complexity: every operation O(1) on average (one dict lookup and a few
-    pointer writes), except ``items()`` which is O(n). Memory is O(capacity):
-    a full cache reuses the evicted node for the new key.
+    pointer writes), except ``items()`` which is O(n). Memory is O(capacity).
     """
 
     def __init__(self, capacity):
@@ -78,24 +77,18 @@ class LRUCache:
 
         Complexity: O(1).
         """
-        nodes = self._nodes
-        node = nodes.get(key)  # TypeError for an unhashable key, before anything changes
+        node = self._nodes.get(key)  # TypeError for an unhashable key, before anything changes
         if node is not None:
             node.value = value
             self._order.move_to_end(node)
             return
-        if len(nodes) < self._capacity:
-            node = Node(key, value)
-            self._order.append(node)
-        else:
-            # Full: evict the least recently used entry and reuse its node for
-            # the new key, so a full cache allocates no nodes at all.
-            node = self._order.oldest()
-            del nodes[node.key]
-            node.key = key
-            node.value = value
-            self._order.move_to_end(node)
-        nodes[key] = node
+        if len(self._nodes) >= self._capacity:  # full: evict the least recently used
+            oldest = self._order.oldest()
+            self._order.remove(oldest)
+            del self._nodes[oldest.key]
+        node = Node(key, value)
+        self._order.append(node)
+        self._nodes[key] = node
 
     def delete(self, key):
         """Remove ``key``; return True if it was present, False otherwise.

@@ -10,7 +10,7 @@ class Node:
     """One cache entry: its key, its value, and its neighbours in recency order."""
 
     # __slots__: no per-node __dict__, so each entry costs a few pointers
-    # instead of a small dict, and attribute access is faster.
+    # instead of a small dict.
     __slots__ = ("key", "value", "prev", "next")
 
     def __init__(self, key=None, value=None):
@@ -40,37 +40,29 @@ class RecencyList:
 
     def append(self, node):
         """Link ``node`` in as the most recently used. Complexity: O(1)."""
-        tail = self.tail
-        last = tail.prev
+        last = self.tail.prev
         node.prev = last
-        node.next = tail
+        node.next = self.tail
         last.next = node
-        tail.prev = node
+        self.tail.prev = node
 
     def remove(self, node):
         """Unlink ``node`` from the list. Complexity: O(1)."""
-        prev = node.prev
-        nxt = node.next
-        prev.next = nxt
-        nxt.prev = prev
+        node.prev.next = node.next
+        node.next.prev = node.prev
         node.prev = node.next = None
 
     def move_to_end(self, node):
         """Make ``node``, already in the list, the most recently used. Complexity: O(1)."""
-        tail = self.tail
-        if node.next is tail:  # already the most recent: the common case of a hot key
-            return
-        # Unlink it ...
-        prev = node.prev
-        nxt = node.next
-        prev.next = nxt
-        nxt.prev = prev
+        # Unlink it from its neighbours ...
+        node.prev.next = node.next
+        node.next.prev = node.prev
         # ... and link it back in before the tail.
-        last = tail.prev
+        last = self.tail.prev
         node.prev = last
-        node.next = tail
+        node.next = self.tail
         last.next = node
-        tail.prev = node
+        self.tail.prev = node
 
     def oldest(self):
         """The least recently used node, or None if the list is empty. Complexity: O(1)."""
@@ -80,7 +72,6 @@ class RecencyList:
     def __iter__(self):
         """Yield the nodes, least recently used first. Complexity: O(n)."""
         node = self.head.next
-        tail = self.tail
-        while node is not tail:
+        while node is not self.tail:
             yield node
             node = node.next

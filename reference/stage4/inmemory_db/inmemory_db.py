@@ -8,7 +8,7 @@ from .expiry import ExpiryHeap
 from .index import SortedIndex
 from .record import TOMBSTONE, Record, is_expired
 from .transactions import TransactionStack
-from .validation import check_key, check_scan, check_ttl, key_type_error, value_type_error
+from .validation import check_key, check_scan, check_ttl, check_value
 
 
 class InMemoryDB:
@@ -24,8 +24,7 @@ class InMemoryDB:
 
     Design note: the committed data is written only by ``_put_committed``
     and ``_drop_committed``, so keeping the index in step took one line in
-    each, and the transaction stack did not change at all. (``get`` and
-    ``set`` were also trimmed for speed: see the comment in ``set``.)
+    each, and the transaction stack did not change at all.
     """
 
     def __init__(self, clock=time.monotonic):
@@ -46,20 +45,8 @@ class InMemoryDB:
         a bad argument.
         Complexity: O(1) on average; O(log m) with a ttl (m scheduled expiries).
         """
-        # Fast path. get, set and delete are held to a few times the cost of
-        # a plain dict, and each Python call costs about as much as a dict
-        # write. So these three check their arguments inline and, in the
-        # common case (no transaction open, no expiry involved), do what
-        # _store/_lookup/_remove would do without calling them.
-        if not isinstance(key, str):
-            raise key_type_error(key)
-        if not isinstance(value, str):
-            raise value_type_error(value)
-        if ttl is None and not self._transactions:
-            if key not in self._records:
-                self._index.add(key)
-            self._records[key] = (value, None)
-            return
+        check_key(key)
+        check_value(value)
         deadline = None
         if ttl is not None:
             deadline = self._clock() + check_ttl(ttl)
@@ -70,11 +57,7 @@ class InMemoryDB:
 
         Complexity: O(1) on average, O(d) inside d open transactions.
         """
-        if not isinstance(key, str):
-            raise key_type_error(key)
-        record = self._records.get(key)
-        if record is not None and record[1] is None and not self._transactions:
-            return record[0]  # fast path: see set()
+        check_key(key)
         record = self._lookup(key)
         if record is None:
             return None
@@ -87,15 +70,7 @@ class InMemoryDB:
         Complexity: O(1) on average (O(log n) for a key already sorted into
         the index), O(d) inside d open transactions.
         """
-        if not isinstance(key, str):
-            raise key_type_error(key)
-        if not self._transactions:  # fast path: see set()
-            record = self._records.get(key)
-            if record is None:
-                return False
-            if record[1] is None:
-                self._drop_committed(key)
-                return True
+        check_key(key)
         if self._lookup(key) is None:
             return False
         self._remove(key)

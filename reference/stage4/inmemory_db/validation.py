@@ -7,17 +7,13 @@ import sys
 def check_key(key):
     """Raise ``TypeError`` unless ``key`` is a ``str``."""
     if not isinstance(key, str):
-        raise key_type_error(key)
+        raise TypeError(f"key must be a str, not {type(key).__name__}")
 
 
-def key_type_error(key):
-    """The ``TypeError`` for a key that is not a ``str``."""
-    return TypeError(f"key must be a str, not {type(key).__name__}")
-
-
-def value_type_error(value):
-    """The ``TypeError`` for a value that is not a ``str``."""
-    return TypeError(f"value must be a str, not {type(value).__name__}")
+def check_value(value):
+    """Raise ``TypeError`` unless ``value`` is a ``str``."""
+    if not isinstance(value, str):
+        raise TypeError(f"value must be a str, not {type(value).__name__}")
 
 
 def check_ttl(ttl):

@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from benchmarks.table import markdown
-from tests.support import REPO
+from tests.support import REPO, check_passes_every_stage, run_stages
 
 for module in ("cachetools", "lru", "boltons", "matplotlib"):
     pytest.importorskip(module, reason="the bench extra is not installed: pip install -e '.[bench]'")
@@ -135,3 +135,12 @@ def test_the_examples_table_shows_per_model_test_the_most_examples_any_entry_nee
     assert len(rows) == 2, rows
     assert " 30 |" in rows[0] and "s1_a (seed 1)" in rows[0], rows[0]
     assert "not caught" in rows[1] and "s2_c (seed 0)" in rows[1], rows[1]
+
+
+# The tuned contenders are correct solutions too, or their speed would mean nothing:
+# a suite change that breaks one shows here, not as a silently wrong benchmark row.
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("kata", sorted(p.name for p in (REPO / "benchmarks" / "tuned").iterdir() if p.is_dir()))
+def test_each_tuned_contender_passes_every_stage(kata, tmp_path):
+    run = run_stages(kata, 4, REPO / "benchmarks" / "tuned", tmp_path, timeout=600)
+    check_passes_every_stage(kata, f"benchmarks/tuned/{kata}", range(1, 5), run)

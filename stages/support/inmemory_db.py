@@ -1068,6 +1068,16 @@ class Stage4Machine(Stage3Machine):
                 break
             start_after = page[-1][0]
 
+    @rule(key=st.text(alphabet="ab", min_size=1, max_size=3),
+          special=st.sampled_from(["*", "?", "[", "%", "_", ".", "\\", "\U0010ffff"]))
+    def scan_with_a_special_character_standing_for_a_key_s_last(self, key: str, special: str) -> None:
+        """set(key); scan a prefix whose last character is a glob, regex or SQL wildcard standing where
+        the key's last character is (read as a pattern it would match the key; literally, it matches
+        nothing the machine stores), or the last code point (no character sorts after it). Random
+        prefixes meet such a scan with a key present too rarely."""
+        self.set(key, "v")
+        self.scan(key[:-1] + special, None, None)
+
     @rule(prefix=st.text(alphabet="ab", min_size=1, max_size=2), limit=st.none() | st.integers(1, 4))
     def scan_from_before_the_prefix(self, prefix: str, limit: int | None) -> None:
         """start_after='' sorts before every prefix: the keys between it and the prefix must not stop the scan."""

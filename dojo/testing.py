@@ -21,8 +21,9 @@ package (plugin, grader, CLI) may change shape without touching a suite.
 - Forbidden structures in the source: ``scan_source`` (with ``ScanRules``)
   finds each use of a forbidden module or name in a solution's files, as
   ``Finding``s; ``forbidden_by`` says what a dotted name is, if forbidden.
-- Forbidden structures at run time: ``reachable`` and ``inside`` walk what a
-  solution object holds.
+- Forbidden structures at run time: ``forbidden_at_run_time`` finds what the
+  solution loaded and holds of them; ``reachable`` and ``inside`` walk what a
+  solution object holds, for a kata's own checks.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from dojo.concurrency import run_threads, start_daemon, wait_until
 from dojo.equality import same
 from dojo.fakeclock import FakeClock
 from dojo.forbidden import SAFE_YAML_LOADERS, Finding, ScanRules, forbidden_by, scan_source
+from dojo.forbidden_at_run_time import forbidden_at_run_time
 from dojo.loader import display
 from dojo.memory import SolutionMemory
 from dojo.mismatch import first_difference, mismatch, short
@@ -52,6 +54,7 @@ __all__ = [
     "assert_scales",
     "display",
     "first_difference",
+    "forbidden_at_run_time",
     "forbidden_by",
     "inside",
     "mismatch",

@@ -8,7 +8,9 @@ from any kata.
 
 from __future__ import annotations
 
+import importlib
 import pickle
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from dojo.testing import (
     Finding,
     ScanRules,
     first_difference,
+    forbidden_at_run_time,
     forbidden_by,
     mismatch,
     same,
@@ -209,3 +212,55 @@ def test_forbidden_by_finds_a_name_or_the_module_it_lies_in():
     assert forbidden_by("collections.OrderedDict", MODULES, NAMES) == "collections.OrderedDict"
     assert forbidden_by("cachetools.func.ttl_cache", MODULES, NAMES) == "cachetools (a ready-made cache)"
     assert forbidden_by("collections.deque", MODULES, NAMES) is None
+
+
+# --------------------------------------------------------------------------- forbidden_at_run_time
+
+
+@pytest.fixture
+def load(tmp_path, monkeypatch):
+    """Import ``source`` as the module ``solution_pkg.<name>`` of a folder under tmp_path."""
+    package = tmp_path / "solution_pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    def run(name: str, source: str):
+        (package / f"{name}.py").write_text(source, encoding="utf-8")
+        module = importlib.import_module(f"solution_pkg.{name}")
+        monkeypatch.setitem(sys.modules, module.__name__, module)  # dropped after the test
+        return module
+
+    yield run
+    for name in [n for n in sys.modules if n == "solution_pkg" or n.startswith("solution_pkg.")]:
+        del sys.modules[name]
+
+
+def test_forbidden_at_run_time_finds_a_class_reached_through_a_name_built_at_run_time(tmp_path, load):
+    source = (
+        "import importlib\nStore = getattr(importlib.import_module('coll' + 'ections'), 'Ordered' + 'Dict')\n"
+    )
+    module = load("built", source)
+    found = forbidden_at_run_time(tmp_path, [module.Store()], {}, {"collections.OrderedDict": "OrderedDict"})
+    assert len(found) == 1 and found[0].startswith("OrderedDict, reached at run time (")
+
+
+def test_forbidden_at_run_time_finds_a_library_copied_into_the_folder_unless_it_is_the_own_module(
+    tmp_path, load
+):
+    load("cachetools", "class LRUCache:\n    pass\n")
+    modules = {"cachetools": "cachetools (a ready-made cache)"}
+    assert forbidden_at_run_time(tmp_path, [], modules, {}) != []
+    assert forbidden_at_run_time(tmp_path, [], modules, {}, own_module="cachetools") == []
+
+
+def test_forbidden_at_run_time_leaves_allowed_structures_alone(tmp_path, load):
+    module = load(
+        "plain",
+        "from collections import deque\nclass Cache:\n    def __init__(self):\n"
+        "        self.order = deque()\n        self.data = {}\n",
+    )
+    assert (
+        forbidden_at_run_time(tmp_path, [module.Cache()], {}, {"collections.OrderedDict": "OrderedDict"})
+        == []
+    )

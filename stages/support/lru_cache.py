@@ -37,10 +37,8 @@ from dojo.testing import (
     ScanRules,
     SolutionMemory,
     assert_scales,
-    forbidden_by,
-    inside,
+    forbidden_at_run_time,
     mismatch,
-    reachable,
     run_threads,
     same,
     scan_source,
@@ -658,83 +656,24 @@ CODE_RUNNING_NAMES = {
 CODE_RUNNING_AT_RUN_TIME = CODE_RUNNING_NAMES | {
     "builtins": "the builtins module (getattr(builtins, a name from the data) reaches eval and exec)",
 }
+
+
 def scan(
     folder: Path, modules: dict[str, str], names: dict[str, str]
 ) -> tuple[list[Finding], list[str]]:
     """``dojo.testing.scan_source`` with this kata's rules; the code-running scan also checks yaml loaders."""
-    rules = ScanRules(OWN_MODULE, STAR_SOURCES, code_from_data=names is CODE_RUNNING_NAMES)
+    rules = ScanRules(OWN_MODULE, frozenset(STAR_SOURCES), code_from_data=names is CODE_RUNNING_NAMES)
     return scan_source(folder, modules, names, rules)
 
 
 # --------------------------------------------------------------------------- at run time
 
 
-def _resolve(dotted: str) -> Any:
-    """The object ``dotted`` names, if its module is already imported (never imports one)."""
-    if dotted in sys.modules:
-        return sys.modules[dotted]
-    parts = dotted.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:i]))
-        if module is not None:
-            obj: Any = module
-            for attribute in parts[i:]:
-                obj = getattr(obj, attribute, None)
-            return obj
-    return None
-
-
-def _module_of(obj: Any, folder: Path) -> str:
-    """The dotted module ``obj`` comes from; for the solution's own modules, the part after its package."""
-    if isinstance(obj, types.ModuleType):
-        name = obj.__name__
-    elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-        name = getattr(obj, "__module__", None) or ""
-    else:
-        name = getattr(type(obj), "__module__", None) or ""
-    module = sys.modules.get(name)
-    if module is not None and inside(getattr(module, "__file__", None), folder):
-        return ".".join(p for p in name.split(".")[1:] if p != OWN_MODULE)
-    return name
-
-
 def found_at_run_time(
     folder: Path, roots: Iterable[Any], modules: dict[str, str], names: dict[str, str]
 ) -> list[str]:
-    """What the solution's modules and ``roots`` hold of ``modules`` and ``names``, by where.
-
-    A forbidden object, a subclass or an instance of a forbidden class, an
-    object of a forbidden module, or a module of the folder named after one
-    (a vendored copy) all count, however the solution reached them.
-    """
-    objects = {}
-    for dotted, what in names.items():
-        obj = _resolve(dotted)
-        if obj is not None and not isinstance(obj, (str, int)):
-            objects.setdefault(id(obj), (obj, what))
-    classes = [(obj, what) for obj, what in objects.values() if isinstance(obj, type)]
-    found: dict[str, str] = {}
-    for where_, obj in reachable(folder, *roots):
-        what = None
-        if id(obj) in objects and objects[id(obj)][0] is obj:
-            what = objects[id(obj)][1]
-        elif getattr(obj, "__origin__", None) is not None and id(obj.__origin__) in objects:
-            what = objects[id(obj.__origin__)][1]  # typing.OrderedDict[str, int]
-        else:
-            for cls, described in classes:
-                if isinstance(obj, cls) or (isinstance(obj, type) and issubclass(obj, cls)):
-                    what = described
-                    break
-        if what is None:
-            module = _module_of(obj, folder)
-            parts = module.split(".") if module else []
-            what = forbidden_by(module, modules, {}) if module else None
-            if what is None:
-                hit = next((p for p in parts if p in modules and p != OWN_MODULE), None)
-                what = modules[hit] if hit else None
-        if what is not None and what not in found:
-            found[what] = where_
-    return [f"{what}, reached at run time ({where_})" for what, where_ in found.items()]
+    """``dojo.testing.forbidden_at_run_time``, never taking the solution's ``lru_cache.py`` for a copy."""
+    return forbidden_at_run_time(folder, roots, modules, names, own_module=OWN_MODULE)
 
 
 # What running code from data looks like to the interpreter's audit hooks.

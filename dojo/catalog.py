@@ -11,8 +11,10 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
+from dojo import layout
+
 MANIFEST_FORMAT = 1
-MANIFEST = Path("katas") / "katas.toml"
+MANIFEST = layout.CATALOG
 
 
 def find_checkout(start: Path) -> Path | None:
@@ -102,7 +104,7 @@ def load_catalog(root: Path) -> Catalog:
                     module=entry["module"],
                     class_name=entry["class"],
                     stage_titles=tuple(entry["stages"]),
-                    folder=root / "katas" / entry["name"],
+                    folder=layout.solutions(root) / entry["name"],
                 )
             )
         except KeyError as exc:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from dojo import discards, profiles, progress, stubs
+from dojo import discards, layout, profiles, progress, stubs
 from dojo.catalog import Catalog, CatalogError, load_catalog
 from dojo.fakeclock import FakeClock
 from dojo.loader import Loaded, display, load_solution
@@ -74,7 +74,7 @@ class DojoRun:
 
     def solution_root(self, kata: str) -> Path:
         """The solution folder; for a folder of stageN/ trees, the run's highest."""
-        per_stage = self.solution_base / f"stage{self.highest_stage(kata)}"
+        per_stage = layout.per_stage_dir(self.solution_base, self.highest_stage(kata))
         if not (self.solution_base / kata).exists() and per_stage.is_dir():
             return per_stage
         return self.solution_base
@@ -144,7 +144,7 @@ class DojoRun:
         return katas
 
     def is_learners_code(self) -> bool:
-        return self.solution_base.resolve() == (self.catalog.root / "katas").resolve()
+        return self.solution_base.resolve() == layout.solutions(self.catalog.root).resolve()
 
     def rerun_options(self) -> str:
         extra = f" --solution {self.solution_arg}" if self.solution_arg else ""
@@ -182,7 +182,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def _solution_base(config: pytest.Config, catalog: Catalog) -> Path:
     given = config.getoption("solution")
     if given is None:
-        return catalog.root / "katas"
+        return layout.solutions(catalog.root)
     path = config.invocation_params.dir / given
     if not path.exists() and (catalog.root / given).exists():
         path = catalog.root / given

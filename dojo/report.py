@@ -8,18 +8,19 @@ from __future__ import annotations
 
 from collections import Counter
 
+from dojo import layout
 from dojo.catalog import Catalog, Kata
 from dojo.results import KataResult, Outcome
 
 # How many distinct failure messages the report repeats under the stage to fix,
 # and how much of each: the full text is in pytest's output above.
 MESSAGES_SHOWN, MESSAGE_WIDTH = 3, 150
-NOT_STARTED = "{kata}: not started; begin with: pytest stages/stage1 --kata {kata}"
+NOT_STARTED = f"{{kata}}: not started; begin with: pytest {layout.stage_arg(1)} --kata {{kata}}"
 WELCOME = "Welcome to kata-dojo. No kata is started yet; pick one and run its stage 1:"
 
 
 def command(stage: int, extra: str) -> str:
-    return f"pytest stages/stage{stage}{extra}"
+    return f"pytest {layout.stage_arg(stage)}{extra}"
 
 
 def unfinished(run: KataResult) -> int | None:
@@ -103,6 +104,6 @@ def welcome(catalog: Catalog, quiet: list[str], root_display, *, everything: boo
     for kata in catalog.katas:
         lines.append(
             f"  {kata.name:<{width}}  {kata.title}: read {root_display(kata.task_path(1))}, "
-            f"then run: pytest stages/stage1 --kata {kata.name}"
+            f"then run: {command(1, f' --kata {kata.name}')}"
         )
     return lines

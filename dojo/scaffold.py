@@ -18,7 +18,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from dojo import layout
 from dojo.catalog import MANIFEST, find_checkout, load_catalog
+from dojo.layout import SOLUTIONS
 
 NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 CLASS = re.compile(r"[A-Z][A-Za-z0-9]*\Z")
@@ -63,20 +65,20 @@ def files(kata: NewKata) -> dict[Path, str]:
     package = f'"""The {kata.title} kata: your solution lives in this folder."""\n\n'
     package += f"from .{n} import {c}\n\n__all__ = [{c!r}]\n"
     out: dict[Path, str] = {
-        Path("katas", n, "__init__.py"): package,
-        Path("katas", n, f"{n}.py"): _stub(kata),
-        Path("katas", n, "README.md"): _task(kata, 1),
-        Path("katas", n, "hints.toml"): _hints(kata),
-        Path("stages", "support", f"{n}.py"): _support(kata),
-        Path("tests", "zoo", n, "README.md"): _zoo(kata),
-        Path("tests", "zoo", n, "zoo.toml"): _zoo_settings(kata),
+        Path(SOLUTIONS, n, "__init__.py"): package,
+        Path(SOLUTIONS, n, f"{n}.py"): _stub(kata),
+        Path(SOLUTIONS, n, "README.md"): _task(kata, 1),
+        Path(SOLUTIONS, n, "hints.toml"): _hints(kata),
+        layout.SUPPORT / f"{n}.py": _support(kata),
+        layout.ZOO / n / "README.md": _zoo(kata),
+        layout.ZOO / n / "zoo.toml": _zoo_settings(kata),
     }
     for stage in kata.stages:
         if stage > 1:
-            out[Path("katas", n, "tasks", f"stage{stage}.md")] = _task(kata, stage)
-        out[Path("stages", f"stage{stage}", f"test_{n}.py")] = _suite(kata, stage)
-        out[Path("reference", f"stage{stage}", n, "__init__.py")] = package
-        out[Path("reference", f"stage{stage}", n, f"{n}.py")] = _stub(kata)
+            out[Path(SOLUTIONS, n, "tasks", f"stage{stage}.md")] = _task(kata, stage)
+        out[layout.suite_file(Path(), stage, n)] = _suite(kata, stage)
+        out[layout.reference(Path(), stage) / n / "__init__.py"] = package
+        out[layout.reference(Path(), stage) / n / f"{n}.py"] = _stub(kata)
     return out
 
 

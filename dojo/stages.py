@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from dojo import layout
 from dojo.catalog import Catalog
 
-STAGES_DIR = "stages"
+STAGES_DIR = layout.STAGES
 _STAGE_DIR = re.compile(r"stage(\d+)")
 
 
@@ -37,11 +38,11 @@ def classify(path: Path, catalog: Catalog) -> StageFile | None:
 
 
 def stage_dir(catalog: Catalog, stage: int) -> Path:
-    return catalog.root / STAGES_DIR / f"stage{stage}"
+    return layout.stage_dir(catalog.root, stage)
 
 
 def suite_file(catalog: Catalog, stage: int, kata: str) -> Path:
-    return stage_dir(catalog, stage) / f"test_{kata}.py"
+    return layout.suite_file(catalog.root, stage, kata)
 
 
 def _earlier(path: Path, catalog: Catalog) -> list[tuple[int, Path]]:

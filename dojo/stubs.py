@@ -15,9 +15,10 @@ import hashlib
 import json
 from pathlib import Path
 
+from dojo import layout
 from dojo.catalog import Catalog
 
-STUB_HASHES = Path("katas") / "stub-hashes.json"
+STUB_HASHES = Path(layout.SOLUTIONS) / "stub-hashes.json"
 FORMAT = 1
 
 
@@ -55,7 +56,7 @@ def not_started(catalog: Catalog, solutions: Path) -> list[str]:
 
 def write(root: Path, catalog: Catalog) -> Path:
     """Record the fingerprint of every kata's folder under ``root/katas`` as its stub."""
-    stubs = {k.name: fingerprint(root / "katas" / k.name) for k in catalog.katas}
+    stubs = {k.name: fingerprint(layout.solutions(root) / k.name) for k in catalog.katas}
     path = root / STUB_HASHES
     data = {"format": FORMAT, "stubs": {k: v for k, v in stubs.items() if v}}
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -14,8 +14,16 @@ package (plugin, grader, CLI) may change shape without touching a suite.
   ``SolutionMemory`` (what the solution's own code holds).
 - Threads: ``run_threads`` (start together, report one line), ``start_daemon``
   and ``wait_until``, and the deadlock ``WATCHDOG`` with its ``Hung`` error.
-- Forbidden structures at run time: ``reachable`` and ``inside`` walk what a
-  solution object holds.
+- Typed equality and diffs: ``same`` (``True`` is not ``1``; floats exact, or
+  within a tolerance for a float the solution computes), ``mismatch`` and
+  ``first_difference`` (where a wrong value first differs), ``short`` (a repr
+  cut to fit a message).
+- Forbidden structures in the source: ``scan_source`` (with ``ScanRules``)
+  finds each use of a forbidden module or name in a solution's files, as
+  ``Finding``s; ``forbidden_by`` says what a dotted name is, if forbidden.
+- Forbidden structures at run time: ``forbidden_at_run_time`` finds what the
+  solution loaded and holds of them; ``reachable`` and ``inside`` walk what a
+  solution object holds, for a kata's own checks.
 """
 
 from __future__ import annotations
@@ -23,24 +31,38 @@ from __future__ import annotations
 from dojo.calls import CallLog
 from dojo.complexity import assert_scales
 from dojo.concurrency import run_threads, start_daemon, wait_until
+from dojo.equality import same
 from dojo.fakeclock import FakeClock
+from dojo.forbidden import SAFE_YAML_LOADERS, Finding, ScanRules, forbidden_by, scan_source
+from dojo.forbidden_at_run_time import forbidden_at_run_time
 from dojo.loader import display
 from dojo.memory import SolutionMemory
+from dojo.mismatch import first_difference, mismatch, short
 from dojo.origin import where
 from dojo.reachable import inside, reachable
 from dojo.watchdog import WATCHDOG, Hung
 
 __all__ = [
+    "SAFE_YAML_LOADERS",
     "WATCHDOG",
     "CallLog",
     "FakeClock",
+    "Finding",
     "Hung",
+    "ScanRules",
     "SolutionMemory",
     "assert_scales",
     "display",
+    "first_difference",
+    "forbidden_at_run_time",
+    "forbidden_by",
     "inside",
+    "mismatch",
     "reachable",
     "run_threads",
+    "same",
+    "scan_source",
+    "short",
     "start_daemon",
     "wait_until",
     "where",

@@ -21,6 +21,7 @@ import json
 import os
 from pathlib import Path
 
+from dojo import layout
 from dojo.grading.grader import ALL_PASSED, GRADE_ERROR, SUITE_MODIFIED, Grade
 from dojo.grading.observe import PASSED
 
@@ -52,8 +53,8 @@ def result(grade: Grade) -> dict:
                     "score": stage.points,
                     "max_score": stage.max_points,
                     "message": _message(kata, stage),
-                    "test_code": f"pytest stages/stage{stage.stage} --kata {kata.name}",
-                    "filename": f"stages/stage{stage.stage}/test_{kata.name}.py",
+                    "test_code": f"pytest {layout.stage_arg(stage.stage)} --kata {kata.name}",
+                    "filename": layout.suite_file(Path(), stage.stage, kata.name).as_posix(),
                     "line_no": 0,
                     "execution_time": f"{stage.duration:.2f}s",
                 }

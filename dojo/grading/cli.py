@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from dojo import progress
+from dojo import layout, progress
 from dojo.catalog import find_checkout
 from dojo.grading import (
     CANNOT_GRADE,
@@ -255,7 +255,7 @@ def grade(
     if solution is None:
         if here is None:
             raise click.UsageError("--solution: not in a checkout; give the solution folder")
-        solution = here / "katas"
+        solution = layout.solutions(here)
     if verify_path is not None:
         _verify(verify_path, solution, root, suite is not None)
     options = _options(
@@ -332,7 +332,7 @@ def _write_append(path: Path, text: str) -> None:
 
 def _solution_of(clone: Path) -> Path:
     """A clone's solution: its katas/ folder, or the folder itself if laid out like katas/."""
-    return clone / "katas" if (clone / "katas").is_dir() else clone
+    return layout.solutions(clone) if layout.solutions(clone).is_dir() else clone
 
 
 def _names(clones: list[Path]) -> list[str]:

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dojo
+from dojo import layout
 from dojo.catalog import Catalog, CatalogError, Kata, load_catalog
 from dojo.grading import channel, files, isolation, manifest, observe, points, sandbox
 from dojo.grading.observe import PASSED, KataGrade
@@ -124,7 +125,7 @@ def check_request(
     try:
         catalog = load_catalog(suite)
     except CatalogError as exc:
-        if not (suite / "katas" / "katas.toml").exists():
+        if not layout.catalog(suite).exists():
             raise GradeProblem(NO_SUITE.format(path=suite)) from None
         raise GradeProblem(str(exc), usage=False) from None
     for name in katas:
@@ -173,7 +174,7 @@ STOP = Stop()
 
 
 def _last_stage(snapshot: Path, kata: Kata) -> int | None:
-    found = [s for s in kata.stages if (snapshot / "stages" / f"stage{s}" / f"test_{kata.name}.py").is_file()]
+    found = [s for s in kata.stages if layout.suite_file(snapshot, s, kata.name).is_file()]
     return max(found, default=None)
 
 
@@ -229,7 +230,7 @@ def _command(kata: Kata, last: int, options: GradeOptions, out: Path) -> list[st
         "-B",
         "-m",
         "pytest",
-        f"stages/stage{last}",
+        layout.stage_arg(last),
         "--kata",
         kata.name,
         "--solution",

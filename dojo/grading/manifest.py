@@ -25,12 +25,14 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dojo import layout
 from dojo.grading import files
+from dojo.stubs import STUB_HASHES
 
 MANIFEST_FORMAT = 1
 MANIFEST_PATH = Path("dojo") / "grading" / "suite-hashes.json"
-SUITE_DIRS = ("stages", "dojo")
-SUITE_FILES = ("conftest.py", "pyproject.toml", "katas/katas.toml", "katas/stub-hashes.json")
+SUITE_DIRS = (layout.STAGES, "dojo")
+SUITE_FILES = ("conftest.py", "pyproject.toml", layout.CATALOG.as_posix(), STUB_HASHES.as_posix())
 SKIP_PARTS = {"__pycache__", ".pytest_cache", ".hypothesis"}
 SKIP_SUFFIXES = (".pyc", ".pyo")
 
@@ -157,8 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     if args and args[0] in ("--write", "--check"):
         mode = args.pop(0)
     root = Path(args[0] if args else ".").resolve()
-    if not (root / "katas" / "katas.toml").is_file():
-        print(f"{root}: not a kata-dojo checkout (no katas/katas.toml)", file=sys.stderr)
+    if not layout.catalog(root).is_file():
+        print(f"{root}: not a kata-dojo checkout (no {layout.CATALOG})", file=sys.stderr)
         return 2
     if mode == "--write":
         print(f"wrote {write(root)}")

@@ -28,6 +28,7 @@ import re
 import threading
 from dataclasses import dataclass, field
 
+from dojo import layout
 from dojo.catalog import Kata
 from dojo.grading.channel import sign
 from dojo.grading.sandbox import Finished
@@ -194,7 +195,7 @@ class EventReader:
 
 def stage_of(nodeid: str, kata: Kata) -> int | None:
     """The stage of a test of ``kata`` from its node id, or None if it is not one."""
-    match = re.match(rf"stages/stage(\d+)/test_{re.escape(kata.name)}\.py::", nodeid)
+    match = re.match(rf"{re.escape(layout.STAGES)}/stage(\d+)/test_{re.escape(kata.name)}\.py::", nodeid)
     return int(match.group(1)) if match else None
 
 

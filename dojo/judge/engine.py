@@ -19,12 +19,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from dojo import layout
 from dojo.catalog import Kata
 from dojo.judge.declare import Context, Judge, Mismatch
 from dojo.judge.dispatch import START_TIME
 from dojo.judge.session import Broken, Session
 
-JUDGES = Path("stages") / "judges"
+JUDGES = layout.JUDGES
 INTEGRITY = "integrity: the outside judge disagrees with the suite at stage {stage} (seed {seed}): {why}"
 NOT_IMPORTED = "the solution could not be imported by the judge's worker: {problem}"
 NOT_JUDGED = "not judged: the judge already failed stage {stage}"

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dojo import progress
+from dojo import layout, progress
 from dojo.catalog import Kata
 from dojo.learner import state
 from dojo.learner.workspace import USAGE, Problem, Workspace
@@ -48,7 +48,7 @@ def _git(ws: Workspace, *args: str) -> bytes:
 
 def stub_files(ws: Workspace, kata: Kata) -> dict[Path, bytes]:
     """The kata folder's files as committed: path -> content."""
-    folder = f"katas/{kata.name}"
+    folder = layout.kata_folder(Path(), kata.name).as_posix()
     try:
         names = _git(ws, "ls-tree", "-r", "--name-only", "HEAD", "--", folder).decode().split()
         if not names:

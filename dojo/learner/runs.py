@@ -14,6 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from dojo import layout
 from dojo.catalog import Kata
 from dojo.learner.workspace import FAILING, OK, USAGE, Workspace
 from dojo.results import KataResult, Outcome
@@ -57,7 +58,7 @@ def command(kata: Kata, stage: int, solution: Path | None = None) -> list[str]:
         sys.executable,
         "-m",
         "pytest",
-        f"stages/stage{stage}",
+        layout.stage_arg(stage),
         "--kata",
         kata.name,
         "-p",

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from dojo import layout
 from dojo.catalog import Catalog, CatalogError, Kata, find_checkout, load_catalog
 from dojo.loader import display
 
@@ -75,10 +76,10 @@ class Workspace:
 
     def solutions(self) -> Path:
         """The learner's solutions: ``katas/``."""
-        return self.root / "katas"
+        return layout.solutions(self.root)
 
     def reference(self, stage: int) -> Path:
-        return self.root / "reference" / f"stage{stage}"
+        return layout.reference(self.root, stage)
 
     def show(self, path: Path) -> str:
         """A path as the learner would type it from where they stand."""

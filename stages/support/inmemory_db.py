@@ -42,6 +42,7 @@ from hypothesis.stateful import (
 )
 
 from dojo.testing import CallLog, FakeClock, where
+from dojo.testing import same as typed_same
 
 # pytest leaves this module's frames out of a failure's traceback (--full-trace
 # shows them): the learner reads the test's line and the message, not the
@@ -74,15 +75,8 @@ def code(call: str, *args: Any, **kwargs: Any) -> str:
 
 
 def same(got: Any, expected: Any) -> bool:
-    """Equal, and of the contract's type: ``True``/``False``/``None`` by identity, floats closely."""
-    if expected is None or isinstance(expected, bool):
-        return got is expected
-    if isinstance(expected, float):
-        return (
-            isinstance(got, float)
-            and math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-9)
-        )
-    return type(got) is type(expected) and got == expected
+    """``dojo.testing.same``; a float (``ttl()``'s remaining seconds, which the solution computes) within 1e-9."""
+    return typed_same(got, expected, tolerance=1e-9)
 
 
 def returned(got: Any, expected: Any, call: str, rule: str) -> None:

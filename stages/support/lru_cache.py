@@ -7,8 +7,8 @@
   ordered by last use and trimmed from the front.
 - ``machine``: the ``RuleBasedStateMachine`` that runs a solution beside the
   model; later stages subclass it to add their calls.
-- ``same``: equality that also compares types (``True`` is not ``1``).
-- ``scan``: the ast-based search of a solution's files for forbidden imports.
+- ``scan``: ``dojo.testing.scan_source`` with this kata's lists of forbidden
+  imports (``same``, ``short`` and ``mismatch`` come from ``dojo.testing``).
 - ``run_together``: ``dojo.concurrency.run_threads`` with this kata's
   words for a thread that raised or deadlocked. (A recorded call that never
   returns is failed by ``dojo.watchdog``.)
@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import ast
 import itertools
 import sys
 import time
@@ -24,7 +23,6 @@ import traceback
 import types
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import Any
 
@@ -34,13 +32,17 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from dojo.testing import (
     WATCHDOG,
     CallLog,
+    Finding,
     Hung,
+    ScanRules,
     SolutionMemory,
     assert_scales,
-    display,
-    inside,
-    reachable,
+    forbidden_at_run_time,
+    mismatch,
     run_threads,
+    same,
+    scan_source,
+    short,
     where,
 )
 
@@ -77,80 +79,6 @@ DEADLOCK_HINT = (
 
 
 # --------------------------------------------------------------------------- equality
-
-
-def same(got: Any, expected: Any) -> bool:
-    """``got == expected``, and of the same types all the way down.
-
-    ``True`` is not ``1``, ``1.0`` is not ``1``, a list is not a tuple; floats
-    compare by ``repr`` so that ``-0.0`` is not ``0.0``.
-    """
-    if isinstance(expected, (list, tuple)):
-        return (
-            type(got) is type(expected)
-            and len(got) == len(expected)
-            and all(same(g, e) for g, e in zip(got, expected))
-        )
-    if isinstance(expected, dict):
-        return (
-            type(got) is type(expected)
-            and got.keys() == expected.keys()
-            and all(same(got[k], expected[k]) for k in expected)
-            and all(type(k) is str for k in got)
-        )
-    if type(got) is not type(expected):
-        return False
-    if isinstance(expected, float):
-        return repr(got) == repr(expected)
-    return got == expected
-
-
-def short(value: Any, limit: int = 300) -> str:
-    """``repr(value)``, cut to ``limit`` characters; long bytes show their length."""
-    if isinstance(value, (bytes, bytearray)) and len(value) > 40:
-        return f"{len(value)} bytes ({value[:24]!r}...)"
-    if isinstance(value, PurePath):  # as code that runs once `from pathlib import Path` is there
-        return f"Path({str(value)!r})"
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + " ...)"
-
-
-def mismatch(call: str, got: Any, expected: Any) -> str:
-    """``<call> returned X; expected Y``, saying where they first differ when that helps."""
-    path, g, e = _first_difference(got, expected, "")
-    if path is None:
-        return f"{call} returned {short(got)}; expected {short(expected)}"
-    where = f" (at {path})" if path else ""
-    if type(g) is not type(e) and g == e:
-        detail = (
-            f"{short(g, 80)} ({type(g).__name__}) where {short(e, 80)} ({type(e).__name__}) "
-            "was expected"
-        )
-    elif path:
-        detail = f"{short(g, 80)} where {short(e, 80)} was expected"
-    else:
-        return f"{call} returned {short(got)}; expected {short(expected)}"
-    return (
-        f"{call} returned {detail}{where}; it returned {short(got, 150)}; expected "
-        f"{short(expected, 150)}"
-    )
-
-
-def _first_difference(got: Any, expected: Any, path: str) -> tuple[str | None, Any, Any]:
-    if same(got, expected):
-        return None, None, None
-    if isinstance(expected, (list, tuple)) and type(got) is type(expected):
-        for i, (g, e) in enumerate(zip(got, expected)):
-            found = _first_difference(g, e, f"{path}[{i}]")
-            if found[0] is not None:
-                return found
-        return path, got, expected
-    if isinstance(expected, dict) and type(got) is type(expected) and got.keys() == expected.keys():
-        for k in expected:
-            found = _first_difference(got[k], expected[k], f"{path}[{k!r}]")
-            if found[0] is not None:
-                return found
-    return path, got, expected
 
 
 def as_pairs(got: Any) -> tuple[list | None, str]:
@@ -659,18 +587,6 @@ def run_together(
 # --------------------------------------------------------------------------- scanning
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One forbidden use found in a solution file."""
-
-    path: Path
-    line: int
-    what: str
-
-    def __str__(self) -> str:
-        return f"{display(self.path)}, line {self.line}: {self.what}"
-
-
 # Whole modules whose import is forbidden, with what they are.
 READY_MADE_MODULES = {
     "cachetools": "cachetools (a ready-made cache)",
@@ -745,251 +661,24 @@ CODE_RUNNING_NAMES = {
 CODE_RUNNING_AT_RUN_TIME = CODE_RUNNING_NAMES | {
     "builtins": "the builtins module (getattr(builtins, a name from the data) reaches eval and exec)",
 }
-# yaml.load(data, Loader=...) is fine only with one of these loaders.
-SAFE_YAML_LOADERS = {"yaml.SafeLoader", "yaml.CSafeLoader", "yaml.BaseLoader", "yaml.CBaseLoader",
-                     "yaml.loader.SafeLoader", "yaml.loader.BaseLoader"}
-
-
-def _forbidden(name: str, modules: dict[str, str], names: dict[str, str]) -> str | None:
-    if name in names:
-        return names[name]
-    parts = name.split(".")
-    for i in range(1, len(parts) + 1):
-        if ".".join(parts[:i]) in modules:
-            return modules[".".join(parts[:i])]
-    return None
-
-
-class _Scanner(ast.NodeVisitor):
-    """Resolve every name that refers to a module (or a name in one) and check it."""
-
-    IMPORTERS = {"builtins.__import__", "importlib.import_module", "importlib.__import__"}
-    EVALUATORS = {"builtins.exec", "builtins.eval", "builtins.compile"}
-
-    def __init__(self, path: Path, modules: dict[str, str], names: dict[str, str]) -> None:
-        self.path = path
-        self.modules = modules
-        self.names = names
-        self.aliases: dict[str, str] = {}  # local name -> dotted name it stands for
-        self.findings: list[Finding] = []
-
-    def report(self, node: ast.AST, dotted: str, through: str = "") -> None:
-        what = _forbidden(dotted, self.modules, self.names)
-        if what is not None:
-            finding = Finding(self.path, getattr(node, "lineno", 0), f"uses {what}{through}")
-            if finding not in self.findings:
-                self.findings.append(finding)
-
-    def report_text(self, node: ast.AST, what: str) -> None:
-        finding = Finding(self.path, getattr(node, "lineno", 0), what)
-        if finding not in self.findings:
-            self.findings.append(finding)
-
-    # -- bindings
-    def visit_Import(self, node: ast.Import) -> None:
-        for alias in node.names:
-            self.report(node, alias.name)
-            if alias.asname:
-                self.aliases[alias.asname] = alias.name
-            else:
-                top = alias.name.split(".")[0]
-                self.aliases[top] = top
-
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
-        if node.level:
-            # The solution's own modules, scanned on their own; but a sibling named
-            # after a library (from .pylru import lrucache) is a vendored copy of it.
-            for name in [node.module or "", *(a.name for a in node.names)]:
-                for part in name.split("."):
-                    if part in self.modules and part != OWN_MODULE:
-                        self.report(node, part, " (a copy of it in the solution's folder)")
-            return
-        if not node.module:
-            return
-        self.report(node, node.module)
-        for alias in node.names:
-            if alias.name == "*":
-                if node.module in STAR_SOURCES:
-                    for name in self.names:
-                        if name.startswith(node.module + "."):
-                            self.report(node, name, f" (through from {node.module} import *)")
-                continue
-            dotted = f"{node.module}.{alias.name}"
-            self.report(node, dotted)
-            self.aliases[alias.asname or alias.name] = dotted
-
-    # -- uses
-    def resolve(self, node: ast.AST) -> str | None:
-        """The dotted name an expression stands for, if it is made of modules."""
-        if isinstance(node, ast.Name):
-            if node.id in self.aliases:
-                return self.aliases[node.id]
-            if node.id in ("__import__", "eval", "exec", "compile", "getattr"):
-                return f"builtins.{node.id}"
-            return None
-        if isinstance(node, ast.Attribute):
-            base = self.resolve(node.value)
-            return f"{base}.{node.attr}" if base else None
-        if isinstance(node, ast.Call):
-            func = self.resolve(node.func)
-            literal = _literal(node.args[0]) if node.args else None
-            if func in self.IMPORTERS and literal:
-                if func == "builtins.__import__" and len(node.args) < 4 and not node.keywords:
-                    return literal.split(".")[0]  # __import__("a.b") returns a
-                return literal
-            if func == "builtins.getattr" and len(node.args) >= 2:
-                base = self.resolve(node.args[0])
-                attr = _literal(node.args[1])
-                if base and attr:
-                    return f"{base}.{attr}"
-            return None
-        if isinstance(node, ast.Subscript):  # sys.modules["collections"]
-            if self.resolve(node.value) == "sys.modules":
-                return _literal(node.slice)
-        return None
-
-    def visit_Attribute(self, node: ast.Attribute) -> None:
-        dotted = self.resolve(node)
-        if dotted:
-            self.report(node, dotted)
-        self.generic_visit(node)
-
-    def visit_Name(self, node: ast.Name) -> None:
-        dotted = self.resolve(node)
-        if dotted:
-            self.report(node, dotted)
-
-    def visit_Call(self, node: ast.Call) -> None:
-        dotted = self.resolve(node)
-        if dotted:
-            self.report(node, dotted)
-        func = self.resolve(node.func)
-        if func in ("yaml.load", "yaml.load_all"):
-            loader = next((k.value for k in node.keywords if k.arg == "Loader"), None)
-            if loader is None and len(node.args) >= 2:
-                loader = node.args[1]
-            named = self.resolve(loader) if loader is not None else None
-            if named not in SAFE_YAML_LOADERS and self.names is CODE_RUNNING_NAMES:
-                self.report_text(node, f"uses {func}() with {named or 'a loader'} (only "
-                                 "yaml.safe_load or Loader=yaml.SafeLoader builds plain data)")
-        if func == "builtins.getattr" and len(node.args) >= 2 and self.names is CODE_RUNNING_NAMES:
-            if self.resolve(node.args[0]) == "builtins" and _literal(node.args[1]) is None:
-                self.report_text(node, "uses getattr(builtins, <a name from the data>) (the "
-                                 "data could name eval or exec)")
-        if func in self.EVALUATORS and node.args:
-            source = _literal(node.args[0])
-            if source:  # exec("from collections import OrderedDict")
-                try:
-                    tree = ast.parse(source)
-                except (SyntaxError, ValueError):
-                    tree = None
-                if tree is not None:
-                    inner = _Scanner(self.path, self.modules, self.names)
-                    inner.aliases = dict(self.aliases)
-                    inner.visit(tree)
-                    for finding in inner.findings:
-                        found = Finding(self.path, node.lineno, finding.what)
-                        if found not in self.findings:
-                            self.findings.append(found)
-        self.generic_visit(node)
-
-
-def _literal(node: ast.AST) -> str | None:
-    if isinstance(node, ast.Constant) and isinstance(node.value, str):
-        return node.value
-    return None
 
 
 def scan(
     folder: Path, modules: dict[str, str], names: dict[str, str]
 ) -> tuple[list[Finding], list[str]]:
-    """Forbidden uses in every ``.py`` file under ``folder``, and files that could not be read."""
-    findings: list[Finding] = []
-    unreadable: list[str] = []
-    for path in sorted(folder.rglob("*.py")):
-        try:
-            tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-        except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
-            unreadable.append(f"{display(path)}: {type(exc).__name__}: {exc}")
-            continue
-        scanner = _Scanner(path, modules, names)
-        scanner.visit(tree)
-        findings.extend(scanner.findings)
-        for part in path.relative_to(folder).with_suffix("").parts:
-            if part in modules and part != OWN_MODULE:
-                findings.append(Finding(path, 1, f"is a copy of {modules[part]} in the solution's folder"))
-    return findings, unreadable
+    """``dojo.testing.scan_source`` with this kata's rules; the code-running scan also checks yaml loaders."""
+    rules = ScanRules(OWN_MODULE, frozenset(STAR_SOURCES), code_from_data=names is CODE_RUNNING_NAMES)
+    return scan_source(folder, modules, names, rules)
 
 
 # --------------------------------------------------------------------------- at run time
 
 
-def _resolve(dotted: str) -> Any:
-    """The object ``dotted`` names, if its module is already imported (never imports one)."""
-    if dotted in sys.modules:
-        return sys.modules[dotted]
-    parts = dotted.split(".")
-    for i in range(len(parts) - 1, 0, -1):
-        module = sys.modules.get(".".join(parts[:i]))
-        if module is not None:
-            obj: Any = module
-            for attribute in parts[i:]:
-                obj = getattr(obj, attribute, None)
-            return obj
-    return None
-
-
-def _module_of(obj: Any, folder: Path) -> str:
-    """The dotted module ``obj`` comes from; for the solution's own modules, the part after its package."""
-    if isinstance(obj, types.ModuleType):
-        name = obj.__name__
-    elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-        name = getattr(obj, "__module__", None) or ""
-    else:
-        name = getattr(type(obj), "__module__", None) or ""
-    module = sys.modules.get(name)
-    if module is not None and inside(getattr(module, "__file__", None), folder):
-        return ".".join(p for p in name.split(".")[1:] if p != OWN_MODULE)
-    return name
-
-
 def found_at_run_time(
     folder: Path, roots: Iterable[Any], modules: dict[str, str], names: dict[str, str]
 ) -> list[str]:
-    """What the solution's modules and ``roots`` hold of ``modules`` and ``names``, by where.
-
-    A forbidden object, a subclass or an instance of a forbidden class, an
-    object of a forbidden module, or a module of the folder named after one
-    (a vendored copy) all count, however the solution reached them.
-    """
-    objects = {}
-    for dotted, what in names.items():
-        obj = _resolve(dotted)
-        if obj is not None and not isinstance(obj, (str, int)):
-            objects.setdefault(id(obj), (obj, what))
-    classes = [(obj, what) for obj, what in objects.values() if isinstance(obj, type)]
-    found: dict[str, str] = {}
-    for where_, obj in reachable(folder, *roots):
-        what = None
-        if id(obj) in objects and objects[id(obj)][0] is obj:
-            what = objects[id(obj)][1]
-        elif getattr(obj, "__origin__", None) is not None and id(obj.__origin__) in objects:
-            what = objects[id(obj.__origin__)][1]  # typing.OrderedDict[str, int]
-        else:
-            for cls, described in classes:
-                if isinstance(obj, cls) or (isinstance(obj, type) and issubclass(obj, cls)):
-                    what = described
-                    break
-        if what is None:
-            module = _module_of(obj, folder)
-            parts = module.split(".") if module else []
-            what = _forbidden(module, modules, {}) if module else None
-            if what is None:
-                hit = next((p for p in parts if p in modules and p != OWN_MODULE), None)
-                what = modules[hit] if hit else None
-        if what is not None and what not in found:
-            found[what] = where_
-    return [f"{what}, reached at run time ({where_})" for what, where_ in found.items()]
+    """``dojo.testing.forbidden_at_run_time``, never taking the solution's ``lru_cache.py`` for a copy."""
+    return forbidden_at_run_time(folder, roots, modules, names, own_module=OWN_MODULE)
 
 
 # What running code from data looks like to the interpreter's audit hooks.

@@ -13,6 +13,7 @@ import enum
 import os
 import queue
 import select
+import signal
 import sys
 import threading
 from contextlib import contextmanager
@@ -167,6 +168,10 @@ def watch(ws: Workspace, kata: Kata, out: Console) -> int:
     folder = ws.solutions() / kata.name
     if not folder.is_dir():
         raise Problem(f"{ws.show(folder)}: no such folder")
+    if threading.current_thread() is threading.main_thread():
+        # The keys line promises "Ctrl-C also quits": keep it even when the shell started
+        # this process with SIGINT ignored (a background job of a non-interactive shell is).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
     session = Watch(ws, kata, out)

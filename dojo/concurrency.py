@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from dojo.origin import where
+from dojo.watchdog import WATCHDOG
 
 # pytest leaves this module's frames out of a failure's traceback (--full-trace
 # shows them): the learner reads the test's line and the message, not the
@@ -98,6 +99,8 @@ def run_threads(
     solution, ending with ``rule``). A worker's NotImplementedError is
     raised as it is: the stub's message says what to write.
     """
+    # A hang seen earlier in the run (the solution is broken already) shortens the wait.
+    timeout = WATCHDOG.patience(timeout)
     barrier = threading.Barrier(len(workers))
     awake: list[object] = []
     results: list[object] = [None] * len(workers)
@@ -130,6 +133,7 @@ def run_threads(
         sys.setswitchinterval(old_interval)
     alive = sum(t.is_alive() for t in threads)
     if alive:
+        WATCHDOG.hung()
         message = DEADLOCK.format(alive=alive, total=len(threads), timeout=timeout, what=what)
         raise AssertionError(f"{message}; {deadlock_hint}" if deadlock_hint else message)
     if errors:

@@ -177,10 +177,18 @@ def test_stage_{stage}_is_not_written_yet(solution):
 def _support(kata: NewKata) -> str:
     return f'''"""What the {kata.title} suites share: the kata's content, not the harness's.
 
-TODO (kata author): the model (the obviously correct version the state machines
-compare against), hypothesis strategies, and the messages in the contract's
-words. Generic helpers (call logs, a fake clock, cost and thread checks) come
-from ``dojo.testing``.
+TODO (kata author), in the order of docs/authors.md ("one idiom"):
+
+- the contract's rules as constants, in its own words, for every message;
+- ``Model``: the obviously correct version of the contract;
+- ``Stage1Machine(ModelMachine)``: the calls as ``@rule``s, each made through
+  ``self.log`` (``attempt``, ``expect``, ``raises``), and an ``@invariant``
+  comparing what the solution shows with the model; each later stage
+  subclasses the one before and adds its calls. A suite runs one with
+  ``run_machine(StageNMachine, solution, steps=25)``.
+
+Generic helpers (``ModelMachine``, ``CallLog``, ``code``, a fake clock, cost
+and thread checks) come from ``dojo.testing``.
 """
 '''
 

@@ -4,10 +4,15 @@ Suites import this module and nothing else of ``dojo``; the rest of the
 package (plugin, grader, CLI) may change shape without touching a suite.
 ``tests/test_code_quality.py`` holds suites to that.
 
-- Calls and repros: ``CallLog`` records the calls a test made and renders
-  them as a snippet that runs when pasted; ``where`` names the line of the
-  learner's code an exception came from; ``display`` shows a path the way
-  the learner typed it.
+- Calls and repros: ``CallLog`` records the calls a test made and fails
+  its checks (``attempt``, ``expect``, ``returned``, ``raises``) with them
+  as a snippet that runs when pasted; ``code``/``arguments``/``source``
+  write a call as the learner would type it (``sentence`` ends a rule); ``where`` names the line of
+  the learner's code an exception came from; ``display`` shows a path the
+  way the learner typed it.
+- Model tests: ``ModelMachine`` (a Hypothesis state machine with a
+  ``CallLog``), subclassed once per stage; ``drawn`` lets a stage's subclass
+  draw other keys or values; ``run_machine`` runs one against a solution.
 - Time: ``FakeClock`` (and the plugin's ``fake_clock`` fixture) for
   solutions that take an injected clock.
 - Cost: ``assert_scales`` (the same workload at two sizes, as a ratio) and
@@ -28,7 +33,7 @@ package (plugin, grader, CLI) may change shape without touching a suite.
 
 from __future__ import annotations
 
-from dojo.calls import CallLog
+from dojo.calls import CallLog, arguments, code, sentence, source
 from dojo.complexity import assert_scales
 from dojo.concurrency import run_threads, start_daemon, wait_until
 from dojo.equality import same
@@ -36,6 +41,7 @@ from dojo.fakeclock import FakeClock
 from dojo.forbidden import SAFE_YAML_LOADERS, Finding, ScanRules, forbidden_by, scan_source
 from dojo.forbidden_at_run_time import forbidden_at_run_time
 from dojo.loader import display
+from dojo.machine import ModelMachine, drawn, run_machine
 from dojo.memory import SolutionMemory
 from dojo.mismatch import first_difference, mismatch, short
 from dojo.origin import where
@@ -49,20 +55,27 @@ __all__ = [
     "FakeClock",
     "Finding",
     "Hung",
+    "ModelMachine",
     "ScanRules",
     "SolutionMemory",
+    "arguments",
     "assert_scales",
+    "code",
     "display",
+    "drawn",
     "first_difference",
     "forbidden_at_run_time",
     "forbidden_by",
     "inside",
     "mismatch",
     "reachable",
+    "run_machine",
     "run_threads",
     "same",
     "scan_source",
+    "sentence",
     "short",
+    "source",
     "start_daemon",
     "wait_until",
     "where",

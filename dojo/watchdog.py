@@ -43,15 +43,22 @@ class Watchdog:
     sends the main thread a signal whose handler raises ``Hung`` inside the
     stuck call (a blocked ``Lock.acquire`` is interrupted by signals on
     POSIX). After a first hang the limit shrinks (to a quarter second at
-    least), so a solution that deadlocks everywhere fails each test quickly.
+    least), so a solution that deadlocks everywhere fails each test quickly;
+    thread tests share that: they wait ``patience(limit)`` and report a hang
+    with ``hung()``.
     Where signals cannot be sent to a thread (Windows), there is no watchdog
     and pytest-timeout is the backstop.
     """
 
     SIGNAL = getattr(signal, "SIGUSR1", None)
+    FLOOR = 0.25  # the shortest wait, once a hang was seen
 
-    def __init__(self, limit: float = 5.0) -> None:
+    # A guarded call is one call on a small object: microseconds. Two seconds
+    # is a stall no busy machine gives a live call, and a deadlock costs the
+    # learner two seconds, not five.
+    def __init__(self, limit: float = 2.0) -> None:
         self.limit = limit
+        self.hangs = 0  # hangs seen in this run, by the watchdog or reported by a thread test
         self.serial = 0
         self.running: tuple[int, float] | None = None  # (serial, start) of the call in progress
         self.fired: int | None = None
@@ -83,8 +90,22 @@ class Watchdog:
         running = self.running
         if running is not None and running[0] == self.fired:  # still the call that hung
             limit = self.limit
-            self.limit = max(0.25, limit / 4)  # once broken, broken everywhere: fail fast
+            self.hung()
             raise Hung(limit)
+
+    def hung(self) -> None:
+        """Record a hang: from now on every wait of the run is short.
+
+        Once a solution has hung it is broken everywhere (its lock may still
+        be held by a stuck thread), and each later test would wait out its
+        full limit for nothing.
+        """
+        self.hangs += 1
+        self.limit = max(self.FLOOR, self.limit / 4)
+
+    def patience(self, limit: float) -> float:
+        """How long to wait for threads that may hang: ``limit``, or less once a hang was seen."""
+        return min(limit, max(self.FLOOR, self.limit)) if self.hangs else limit
 
     @contextlib.contextmanager
     def guard(self):

@@ -1,4 +1,4 @@
-"""The toolkit's typed equality, mismatch messages and source scan, on their own.
+"""The toolkit's typed equality, mismatch messages, recorded calls, model runner and source scan, on their own.
 
 The suites lean on these for every verdict: ``same`` decides whether an answer
 is right, ``mismatch`` tells the learner where it is wrong, ``scan_source``
@@ -15,16 +15,25 @@ from pathlib import Path
 
 import pytest
 
+from hypothesis import strategies as st
+from hypothesis.stateful import invariant, rule
+
 from dojo.testing import (
+    CallLog,
     Finding,
+    ModelMachine,
     ScanRules,
+    code,
+    drawn,
     first_difference,
     forbidden_at_run_time,
     forbidden_by,
     mismatch,
+    run_machine,
     same,
     scan_source,
     short,
+    source,
 )
 
 # --------------------------------------------------------------------------- same
@@ -264,3 +273,108 @@ def test_forbidden_at_run_time_leaves_allowed_structures_alone(tmp_path, load):
         forbidden_at_run_time(tmp_path, [module.Cache()], {}, {"collections.OrderedDict": "OrderedDict"})
         == []
     )
+
+
+# --------------------------------------------------------------------------- recorded calls
+
+
+def test_code_writes_a_call_that_runs_when_pasted():
+    assert code("db.get", "a") == "db.get('a')"
+    assert code("db.set", "a", "1", ttl=float("inf")) == "db.set('a', '1', ttl=float('inf'))"
+    assert eval(source(float("nan")), {}) != eval(source(float("nan")), {})  # noqa: S307 - it is nan
+    assert code("cache.save", Path("/tmp/x")) == "cache.save(Path('/tmp/x'))"
+    assert len(code("f", "x" * 1000)) < 250
+
+
+def failure(check) -> str:
+    with pytest.raises(AssertionError) as caught:
+        check()
+    return str(caught.value)
+
+
+def test_a_failed_expectation_says_the_call_what_came_back_what_was_due_and_the_calls():
+    log = CallLog("from katas.k import K", "k = K()")
+    got = log.attempt("k.get(1)", lambda: 1)
+    message = failure(lambda: log.expect(got, True, "k.get(1)", "get returns True for a key present"))
+    assert message.startswith("k.get(1) returned 1 (int) where True (bool) was expected")
+    assert ": get returns True for a key present.\n" in message
+    assert message.endswith("    from katas.k import K\n    k = K()\n    k.get(1)\n")
+
+
+def test_an_exception_from_the_solution_is_one_line_naming_the_call():
+    log = CallLog()
+    message = failure(lambda: log.attempt("k.get(1)", lambda: {}[1]))
+    assert message.startswith("k.get(1) raised KeyError: 1; expected no exception")
+
+
+def test_the_stub_s_not_implemented_error_passes_through_for_the_plugin():
+    def stub():
+        raise NotImplementedError("implement get()")
+
+    with pytest.raises(NotImplementedError):
+        CallLog().attempt("k.get(1)", stub)
+
+
+def test_raises_wants_the_exception_the_contract_names():
+    log = CallLog()
+    assert isinstance(log.raises(TypeError, "k.get([])", lambda: hash([]), "keys are hashable"), TypeError)
+    assert failure(lambda: log.raises(TypeError, "k.get(1)", lambda: None, "rule")).startswith(
+        "k.get(1) returned None; expected it to raise TypeError: rule."
+    )
+    assert failure(lambda: log.raises((TypeError, ValueError), "k.get(1)", lambda: {}[1], "rule")).startswith(
+        "k.get(1) raised KeyError: 1; expected TypeError or ValueError: rule."
+    )
+
+
+def test_a_tolerance_accepts_a_computed_float_that_differs_in_its_last_bits():
+    CallLog(tolerance=1e-9).expect(0.1 + 0.2, 0.3, "k.ttl('a')", "rule")
+    failure(lambda: CallLog().expect(0.1 + 0.2, 0.3, "k.ttl('a')", "rule"))
+
+
+# --------------------------------------------------------------------------- the model runner
+
+
+class Counter:
+    def __init__(self):
+        self.n = 0
+
+    def add(self, k):
+        self.n += k
+
+
+class OffByOneOnSeven(Counter):
+    def add(self, k):
+        self.n += k + (k == 7)
+
+
+class CounterMachine(ModelMachine):
+    amounts = st.integers(0, 3)
+
+    def __init__(self):
+        super().__init__("c = Counter()")
+        self.counter, self.model = self.solution(), 0
+
+    @rule(k=drawn("amounts"))
+    def add(self, k):
+        self.log.attempt(code("c.add", k), lambda: self.counter.add(k))
+        self.model += k
+
+    @invariant()
+    def total_matches(self):
+        self.log.expect(self.counter.n, self.model, "c.n", "n is the sum of what was added")
+
+
+class ReachesSeven(CounterMachine):
+    amounts = st.integers(7, 7)
+
+
+def test_run_machine_passes_a_solution_that_agrees_with_the_model():
+    run_machine(CounterMachine, Counter, steps=10)
+
+
+def test_drawn_lets_a_subclass_draw_what_finds_the_bug_and_the_failure_shows_the_shortest_calls():
+    run_machine(CounterMachine, OffByOneOnSeven, steps=10)  # never adds 7
+    message = failure(lambda: run_machine(ReachesSeven, OffByOneOnSeven, steps=10))
+    assert message.startswith("c.n returned 8; expected 7: n is the sum of what was added.")
+    assert "Shortest failing sequence" in message
+    assert message.endswith("    c = Counter()\n    c.add(7)\n")

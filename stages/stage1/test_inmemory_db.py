@@ -3,6 +3,7 @@
 
 import pytest
 
+from dojo.testing import run_machine
 from stages.support.inmemory_db import (
     LARGE,
     SMALL,
@@ -14,7 +15,6 @@ from stages.support.inmemory_db import (
     raises,
     rejects,
     returned,
-    run_machine,
 )
 
 NON_STR_KEY = "keys are str; anything else raises TypeError and changes nothing"

@@ -7,10 +7,8 @@ returned, what was expected, and lists the calls that reproduce it.
 from __future__ import annotations
 
 import pytest
-from hypothesis import settings
-from hypothesis import strategies as st
-from hypothesis.stateful import run_state_machine_as_test
 
+from dojo.testing import run_machine
 from stages.support.lru_cache import (
     DELETE,
     EVICT,
@@ -24,7 +22,7 @@ from stages.support.lru_cache import (
     UNHASHABLE,
     UPDATE_NO_EVICT,
     as_pairs,
-    machine,
+    LRUCacheMachine,
     new,
 )
 
@@ -420,10 +418,4 @@ def test_put_with_an_unhashable_key_stores_nothing(solution):
 
 
 def test_the_cache_behaves_like_a_list_ordered_by_last_use(solution):
-    Machine = machine(
-        solution,
-        capacities=st.integers(1, 4),
-        keys=st.integers(0, 5),
-        values=st.integers(0, 3) | st.none(),
-    )
-    run_state_machine_as_test(Machine, settings=settings(stateful_step_count=25))
+    run_machine(LRUCacheMachine, solution, steps=25)

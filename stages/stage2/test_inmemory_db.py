@@ -10,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from dojo.testing import SolutionMemory, wait_until
+from dojo.testing import SolutionMemory, run_machine, wait_until
 from stages.support.inmemory_db import (
     LARGE,
     SMALL,  # noqa: F401 - clock is a fixture
@@ -26,7 +26,6 @@ from stages.support.inmemory_db import (
     raises,
     rejects,
     returned,
-    run_machine,
 )
 
 LIVE = "a key set at time t with ttl=d is live while clock() < t + d"

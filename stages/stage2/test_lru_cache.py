@@ -13,11 +13,9 @@ import itertools
 import time
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import run_state_machine_as_test
 
-from dojo.testing import display
+from dojo.testing import display, run_machine
 from stages.support.lru_cache import (
     MEMORY_CAPACITY,
     READY_MADE_MODULES,
@@ -28,7 +26,7 @@ from stages.support.lru_cache import (
     fill_budget,
     filled,
     found_at_run_time,
-    machine,
+    LRUCacheMachine,
     require,
     scan,
 )
@@ -212,11 +210,11 @@ def test_memory_stays_proportional_to_capacity(solution, solution_dir, what):
 # --------------------------------------------------------------------------- the model, again
 
 
+class LongRunsMachine(LRUCacheMachine):
+    capacities = st.integers(1, 5)
+    keys = st.integers(0, 7)
+    values = st.integers(0, 3)
+
+
 def test_long_runs_of_evictions_and_deletes_keep_the_linked_list_intact(solution):
-    Machine = machine(
-        solution,
-        capacities=st.integers(1, 5),
-        keys=st.integers(0, 7),
-        values=st.integers(0, 3),
-    )
-    run_state_machine_as_test(Machine, settings=settings(stateful_step_count=20))
+    run_machine(LongRunsMachine, solution, steps=20)

@@ -7,6 +7,7 @@ no test sleeps.
 
 import pytest
 
+from dojo.testing import run_machine
 from stages.support.inmemory_db import (
     LARGE,
     SMALL,  # noqa: F401 - clock is a fixture
@@ -20,7 +21,6 @@ from stages.support.inmemory_db import (
     raises,
     rejects,
     returned,
-    run_machine,
 )
 
 INNERMOST = "every read sees the innermost transaction's view: its own changes over its parents' over the database"

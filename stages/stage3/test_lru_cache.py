@@ -17,8 +17,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import rule, run_state_machine_as_test
+from hypothesis.stateful import rule
 
+from dojo.testing import run_machine
 from stages.support.lru_cache import (
     CODE_RUNNING_AT_RUN_TIME,
     CODE_RUNNING_MODULES,
@@ -28,7 +29,7 @@ from stages.support.lru_cache import (
     VALUES,
     code_it_ran,
     found_at_run_time,
-    machine,
+    LRUCacheMachine,
     new,
     require,
     same,
@@ -653,16 +654,13 @@ VALUE_DOMAIN = [None, True, False, 0, 1, 1.0, -0.0, "1", "", [1, "1", None], {"1
 
 def test_snapshots_taken_at_any_point_restore_the_same_cache(solution, tmp_path):
     path = tmp_path / SNAPSHOT
-    Base = machine(
-        solution,
-        capacities=st.integers(1, 4),
-        keys=st.sampled_from(KEY_DOMAIN),
-        values=st.sampled_from(VALUE_DOMAIN),
-    )
 
     ENTRIES = st.lists(st.tuples(st.sampled_from(KEY_DOMAIN), st.sampled_from(VALUE_DOMAIN)), max_size=3)
 
-    class SnapshotMachine(Base):
+    class SnapshotMachine(LRUCacheMachine):
+        keys = st.sampled_from(KEY_DOMAIN)
+        values = st.sampled_from(VALUE_DOMAIN)
+
         def expect_only_the_snapshot(self, why):
             found = [p.name for p in tmp_path.iterdir() if p != path]
             if found:
@@ -744,4 +742,4 @@ def test_snapshots_taken_at_any_point_restore_the_same_cache(solution, tmp_path)
             s.note("os.fsync = real_fsync")
             self.expect_only_the_snapshot("a save met a failing os.fsync")
 
-    run_state_machine_as_test(SnapshotMachine, settings=settings(stateful_step_count=12))
+    run_machine(SnapshotMachine, solution, steps=12)

@@ -6,6 +6,7 @@ no test sleeps.
 
 import pytest
 
+from dojo.testing import run_machine
 from stages.support.inmemory_db import (
     LARGE,
     SMALL,  # noqa: F401 - clock is a fixture
@@ -16,7 +17,6 @@ from stages.support.inmemory_db import (
     code,
     fill,
     raises,
-    run_machine,
     scan_problem,
 )
 

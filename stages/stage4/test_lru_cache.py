@@ -14,11 +14,10 @@ import random
 import threading
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import rule, run_state_machine_as_test
+from hypothesis.stateful import rule
 
-from dojo.testing import start_daemon, wait_until, where
+from dojo.testing import WATCHDOG, run_machine, start_daemon, wait_until, where
 from stages.support.lru_cache import (
     DEADLOCK_HINT,
     EVICT,
@@ -26,7 +25,7 @@ from stages.support.lru_cache import (
     assert_each_call_scales,
     assert_memory_bounded,
     check_consistent,
-    machine,
+    LRUCacheMachine,
     new,
     require,
     run_together,
@@ -89,11 +88,17 @@ def fails(*_args):
     raise FactoryFailed("raised on purpose by the test")
 
 
-def in_thread(call, what, timeout=5.0):
-    """``call()`` in a daemon thread; its result, or a "deadlock suspected" failure."""
+def in_thread(call, what, timeout=2.0):
+    """``call()`` in a daemon thread; its result, or a "deadlock suspected" failure.
+
+    A few calls on a small cache take microseconds; once the run has seen a
+    hang, the wait is shorter still (``WATCHDOG.patience``).
+    """
     thread, box = start_daemon(call, name="dojo-check")
+    timeout = WATCHDOG.patience(timeout)
     thread.join(timeout)
     if thread.is_alive():
+        WATCHDOG.hung()
         raise AssertionError(
             f"deadlock suspected: {what} did not return within {timeout:g} s ({DEADLOCK_HINT})"
         )
@@ -186,14 +191,7 @@ def test_update_with_fn_that_raises_propagates_and_leaves_the_value_unchanged(so
 
 
 def test_get_or_set_and_update_behave_like_the_model(solution):
-    Base = machine(
-        solution,
-        capacities=st.integers(1, 4),
-        keys=st.integers(0, 5),
-        values=st.integers(0, 3) | st.none(),
-    )
-
-    class AtomicCallsMachine(Base):
+    class AtomicCallsMachine(LRUCacheMachine):
         @rule(key=st.integers(0, 5), value=st.integers(0, 3))
         def get_or_set(self, key, value):
             factory = counting(value)
@@ -228,7 +226,7 @@ def test_get_or_set_and_update_behave_like_the_model(solution):
             s.note("def fails(*args): raise FactoryFailed")
             s.expect_raises(FactoryFailed, UPDATE_RAISES, lambda: s.update(key, fails, "fails", default))
 
-    run_state_machine_as_test(AtomicCallsMachine, settings=settings(stateful_step_count=20))
+    run_machine(AtomicCallsMachine, solution, steps=20)
 
 
 # --------------------------------------------------------------------------- cost, one thread
@@ -515,15 +513,16 @@ def test_a_running_factory_does_not_block_calls_on_other_keys(solution, solution
                 "another thread's cache.get_or_set('slow', factory) waits inside factory(): "
                 f"{NOT_BLOCKING}"
             ),
-            timeout=5,
+            timeout=2,
             solution_dir=solution_dir,
             rule=NOT_BLOCKING,
         )
     finally:
         release.set()
-    slow.join(5)
+    limit = WATCHDOG.patience(5)
+    slow.join(limit)
     require(not slow.is_alive(), (
-        lambda: f"deadlock suspected: cache.get_or_set('slow', factory) did not return within 5 s of its "
+        lambda: f"deadlock suspected: cache.get_or_set('slow', factory) did not return within {limit:g} s of its "
         f"factory() returning ({DEADLOCK_HINT})"
     ))
     for i, got in enumerate(results):

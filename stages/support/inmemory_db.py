@@ -10,7 +10,8 @@
   the contract's complexity checks (two sizes, one run, a generous factor),
   each stopping early with the complexity message when a solution is so
   slow that a full measurement would run into the test's time limit.
-- ``Model`` and the ``Stage1Machine`` .. ``Stage4Machine`` state machines:
+- ``Model`` and the ``Stage1Machine`` .. ``Stage4Machine`` model tests
+  (``dojo.testing.ModelMachine``s, run by ``dojo.testing.run_machine``):
   each stage's machine adds that stage's calls to the previous one's, runs
   them beside an obviously-correct model and, on a mismatch, prints the
   shortest failing sequence of calls as code the learner can paste. What
@@ -31,18 +32,16 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
-    RuleBasedStateMachine,
     invariant,
     precondition,
     rule,
-    run_state_machine_as_test,
 )
 
-from dojo.testing import CallLog, FakeClock, where
+from dojo.testing import FakeClock, ModelMachine, code, mismatch, where
 from dojo.testing import same as typed_same
+from dojo.testing import sentence
 
 # pytest leaves this module's frames out of a failure's traceback (--full-trace
 # shows them): the learner reads the test's line and the message, not the
@@ -61,28 +60,18 @@ def clock() -> FakeClock:
 # -- messages -------------------------------------------------------------------
 
 
-def source(value: Any) -> str:
-    """``repr(value)``, but code that runs for a float NaN or infinity: ``float('nan')``."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return f"float({str(value)!r})"
-    return repr(value)
-
-
-def code(call: str, *args: Any, **kwargs: Any) -> str:
-    """``code("db.get", "a")`` -> ``"db.get('a')"``: a call as the learner would type it."""
-    parts = [source(a) for a in args] + [f"{k}={source(v)}" for k, v in kwargs.items()]
-    return f"{call}({', '.join(parts)})"
+TOLERANCE = 1e-9  # for a float the solution computes: ttl()'s remaining seconds
 
 
 def same(got: Any, expected: Any) -> bool:
-    """``dojo.testing.same``; a float (``ttl()``'s remaining seconds, which the solution computes) within 1e-9."""
-    return typed_same(got, expected, tolerance=1e-9)
+    """``dojo.testing.same``, a float within ``TOLERANCE``."""
+    return typed_same(got, expected, tolerance=TOLERANCE)
 
 
 def returned(got: Any, expected: Any, call: str, rule: str) -> None:
     """Assert ``call`` returned ``expected``; the message quotes the contract's ``rule``."""
     if not same(got, expected):
-        raise AssertionError(f"{call} returned {got!r}; expected {expected!r}: {rule}")
+        raise AssertionError(f"{mismatch(call, got, expected)}: {sentence(rule)}")
 
 
 def raises(expected: type[BaseException], call: str, run: Callable[[], Any], rule: str) -> BaseException:
@@ -95,9 +84,9 @@ def raises(expected: type[BaseException], call: str, run: Callable[[], Any], rul
         raise
     except Exception as exc:  # noqa: BLE001 - reported as a wrong exception type
         raise AssertionError(
-            f"{call} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {rule}{where(exc)}"
+            f"{call} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {sentence(rule)}{where(exc)}"
         ) from None
-    raise AssertionError(f"{call} returned {got!r}; expected it to raise {expected.__name__}: {rule}")
+    raise AssertionError(f"{call} returned {got!r}; expected it to raise {expected.__name__}: {sentence(rule)}")
 
 
 def observe(db: Any, keys: list[str], *, with_ttl: bool = False) -> dict:
@@ -547,17 +536,16 @@ class Halt(BaseException):
     """A ``BaseException`` that is not an ``Exception`` (as KeyboardInterrupt is), raised by a block too."""
 
 
-class Stage1Machine(RuleBasedStateMachine):
+class Stage1Machine(ModelMachine):
     """set / get / delete / in / len beside the model."""
 
-    solution: type = None  # set by run_machine
     rules_of = "stage 1"
 
     def __init__(self) -> None:
-        super().__init__()
+        # A float the database computes (ttl()'s remaining seconds) may differ in its last bits.
+        super().__init__(*self.setup_lines(), tolerance=TOLERANCE)
         self.clock = FakeClock()
         self.model = Model(self.clock)
-        self.log = CallLog(*self.setup_lines())
         self.db = self.make_db()
 
     def setup_lines(self) -> list[str]:
@@ -570,17 +558,8 @@ class Stage1Machine(RuleBasedStateMachine):
 
     def call(self, text: str, run: Callable[[], Any]) -> Any:
         """Record ``text``, make the call; an exception becomes a message with the calls so far."""
-        self.log.note(text)
         self.model.last_call = self.clock.now
-        try:
-            return run()
-        except NotImplementedError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a correct call must not raise
-            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected no exception{where(exc)}")
-
-    def fail(self, message: str) -> None:
-        raise AssertionError(self.log.explain(message)) from None
+        return self.log.attempt(text, run)
 
     # -- what the database shows, compared after every call --
 
@@ -621,21 +600,11 @@ class Stage1Machine(RuleBasedStateMachine):
             self.fail(f"{text} returned {got!r}; expected {wanted}: {rule_text}")
 
     def check(self, got: Any, expected: Any, text: str, rule_text: str) -> None:
-        if not same(got, expected):
-            self.fail(f"{text} returned {got!r}; expected {expected!r}: {rule_text}")
+        self.log.expect(got, expected, text, rule_text)
 
     def check_raises(self, expected: type[BaseException], text: str, run: Callable[[], Any], rule_text: str) -> None:
-        self.log.note(text)
         self.model.last_call = self.clock.now
-        try:
-            got = run()
-        except expected:
-            return
-        except NotImplementedError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            self.fail(f"{text} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {rule_text}{where(exc)}")
-        self.fail(f"{text} returned {got!r}; expected it to raise {expected.__name__}: {rule_text}")
+        self.log.raises(expected, text, run, rule_text)
 
     # -- rules: the learner's API --
 
@@ -1120,11 +1089,3 @@ class Stage4Machine(Stage3Machine):
         prefix_arg = bad[0].get("prefix", prefix)
         self.check_raises(error, text, lambda: self.db.scan(prefix_arg, **arguments),
                           f"{why}; an invalid argument raises, before anything else")
-
-
-def run_machine(machine: type[Stage1Machine], solution: type, steps: int) -> None:
-    """Run ``machine`` against ``solution``; the active hypothesis profile sets the examples."""
-    bound = type(machine.__name__, (machine,), {"solution": solution})
-    run_state_machine_as_test(
-        bound, settings=settings(stateful_step_count=steps, report_multiple_bugs=False)
-    )

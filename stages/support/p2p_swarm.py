@@ -15,14 +15,13 @@ small random swarms are hypothesis strategies (``small_swarms``).
 
 from __future__ import annotations
 
-import hashlib
 import random
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from operator import itemgetter
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 

@@ -17,12 +17,11 @@ from hypothesis import strategies as st
 
 from stages.support.p2p_swarm import properties  # noqa: F401 - the suites' one settings
 
-from dojo.testing import where
+from dojo.testing import CallLog
 
 __tracebackhide__ = True
 
 IMPORT = "from katas.p2p_swarm import Manifest"
-REPRODUCE = "The calls that lead to it (paste them into a Python shell at the repository's root):"
 ZERO = bytes(32)
 
 # The contract's words.
@@ -96,34 +95,19 @@ def show(value: Any, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 5] + " ...)"
 
 
-class Calls:
+class Calls(CallLog):
     """The calls a test makes, as lines of code, for messages that reproduce them."""
 
     def __init__(self, *lines: str) -> None:
-        self.lines = [IMPORT, *lines]
-
-    def note(self, line: str) -> str:
-        self.lines.append(line)
-        return line
+        super().__init__(IMPORT, *lines)
 
     def build(self, data: bytes, chunk_size: Any) -> str:
         return self.note(f"m = Manifest.build({show(data)}, {show(chunk_size)})")
 
-    def explain(self, message: str) -> str:
-        program = "\n".join(f"    {line}" for line in self.lines)
-        return f"{message}\n\n{REPRODUCE}\n\n{program}\n"
-
 
 def attempt(calls: Calls, call: str, run: Callable[[], Any]) -> Any:
     """Make a call that should succeed; an exception becomes one line saying where."""
-    calls.note(call)
-    try:
-        return run()
-    except NotImplementedError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - reported with the call that raised it
-        message = f"{call} raised {type(exc).__name__}: {exc}{where(exc)}"
-    raise AssertionError(calls.explain(message))
+    return calls.attempt(call, run)
 
 
 def returned(calls: Calls, call: str, run: Callable[[], Any], expected: Any, rule: str) -> Any:
@@ -140,19 +124,7 @@ def returned(calls: Calls, call: str, run: Callable[[], Any], expected: Any, rul
 
 def raises(calls: Calls, call: str, run: Callable[[], Any], kind: Any, rule: str) -> BaseException:
     """Make ``call``; fail unless it raises ``kind`` (an exception type, or a tuple of them)."""
-    name = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
-    calls.note(call)
-    try:
-        got = run()
-    except kind as exc:
-        return exc
-    except NotImplementedError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - the wrong exception
-        message = f"{call} raised {type(exc).__name__}: {exc}; expected {name}: {rule}.{where(exc)}"
-    else:
-        message = f"{call} returned {show(got, 200)}; expected it to raise {name}: {rule}."
-    raise AssertionError(calls.explain(message))
+    return calls.raises(kind, call, run, rule)
 
 
 def build(solution: type, data: bytes, chunk_size: int, calls: Calls | None = None) -> tuple[Any, Calls]:

@@ -8,12 +8,15 @@ file and the error, for the plugin to show in place of every test.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.machinery
 import importlib.util
 import os
 import sys
+import tempfile
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -61,6 +64,25 @@ def _where(exc: BaseException, folder: Path) -> str:
     return display(folder)
 
 
+@contextlib.contextmanager
+def _from_source() -> Iterator[None]:
+    """Compile the solution from its source, never from a bytecode cache.
+
+    Python trusts a cached ``.pyc`` whose recorded modification time (in
+    whole seconds) and size match the source's: an edit that keeps the size
+    within the same second (``return 1`` to ``return 2`` and a quick rerun,
+    as ``dojo watch`` makes) would run the old code. The code that passes
+    must be the code on disk, so no cache is read or written for it.
+    """
+    saved = sys.dont_write_bytecode, sys.pycache_prefix
+    with tempfile.TemporaryDirectory(prefix="dojo-no-bytecode-") as empty:
+        sys.dont_write_bytecode, sys.pycache_prefix = True, empty
+        try:
+            yield
+        finally:
+            sys.dont_write_bytecode, sys.pycache_prefix = saved
+
+
 def _import_package(kata: Kata, folder: Path) -> ModuleType:
     name = package_name(kata)
     _forget(name)
@@ -87,7 +109,8 @@ def load_solution(kata: Kata, solution_root: Path) -> Loaded:
     if not module_file.is_file():
         return Loaded(folder, problem=f"{display(module_file)}: no such file")
     try:
-        module = _import_package(kata, folder)
+        with _from_source():
+            module = _import_package(kata, folder)
     except BaseException as exc:  # noqa: BLE001 - a solution may raise anything at import
         _forget(package_name(kata))
         kind = type(exc).__name__

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 
 import pytest
@@ -149,6 +150,32 @@ def test_a_missing_solution_folder_is_named(repo):
     result.stdout.fnmatch_lines(
         ["cannot import the solution: elsewhere/toy: no such folder (is --solution right?)"]
     )
+
+
+def test_an_edit_that_keeps_the_size_and_the_second_still_runs_the_new_code(repo, monkeypatch):
+    # Python's bytecode cache trusts a .pyc whose source has the same size and
+    # modification second: the harness must not run the code before the edit.
+    monkeypatch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+    source = repo.path / "katas" / "toy" / "toy.py"
+    write_toy(repo, GOOD.replace("return 1", "return 2"))
+    stamp = source.stat().st_mtime_ns
+    repo.runpytest_subprocess("stages/stage1/test_toy.py").assert_outcomes(failed=1, passed=1)
+    write_toy(repo, GOOD)
+    os.utime(source, ns=(stamp, stamp))
+    repo.runpytest_subprocess("stages/stage1/test_toy.py").assert_outcomes(passed=2)
+
+
+def test_a_failure_shows_as_it_happens_once_per_distinct_message(repo):
+    suite = repo.path / "stages" / "stage1" / "test_toy.py"
+    suite.write_text(suite.read_text() + "\ndef test_stage1_value_again(solution):\n"
+                     "    assert solution().value() == 1, \"value() must be 1\"\n")
+    write_toy(repo, GOOD.replace("return 1", "return 2"))
+    result = repo.runpytest_subprocess("stages/stage1/test_toy.py", "-p", "no:randomly")
+    result.assert_outcomes(failed=2, passed=1)
+    out = result.stdout.str()
+    live = "  stage 1, test_stage1_value: value() must be 1"
+    assert out.count(live) == 1 and "test_stage1_value_again: value()" not in out
+    assert out.index(live) < out.index("= FAILURES =")
 
 
 def test_a_solution_may_span_several_modules(repo):

@@ -22,6 +22,7 @@ import pytest
 from dojo import discards, layout, profiles, progress, stubs
 from dojo.catalog import Catalog, CatalogError, load_catalog
 from dojo.fakeclock import FakeClock
+from dojo.live import LiveFailures
 from dojo.loader import Loaded, display, load_solution
 from dojo.report import render, welcome
 from dojo.results import (
@@ -377,6 +378,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         )
     run.record(item.nodeid, address, report)
     return report
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    run = session.config.stash[RUN]
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        session.config.pluginmanager.register(LiveFailures(run.files, run.failures, reporter), "dojo-live")
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -1,0 +1,46 @@
+"""Failures shown the moment they happen, before the run ends.
+
+pytest prints failures only when the whole run is over; a learner whose
+first failure comes a second in should not wait for the slow tests after
+it (complexity checks, thread rounds) to learn what broke. Each stage
+test's failure is shown as one line as soon as it is reported; the full
+failure still comes in pytest's summary. A message that several tests
+share (the stub's "implement get()") is shown once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dojo.stages import StageFile
+
+LIMIT = 300  # characters of a message on its live line
+
+
+class LiveFailures:
+    """A pytest plugin object: one line per distinct failure message of each stage."""
+
+    def __init__(
+        self, files: dict[str, StageFile], failures: dict[StageFile, list[dict]], reporter: Any
+    ) -> None:
+        self.files = files  # nodeid -> stage, as the dojo plugin collected them
+        self.failures = failures  # stage -> failures recorded so far, each with its "message"
+        self.reporter = reporter
+        self.shown: set[tuple[StageFile, str]] = set()
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        address = self.files.get(report.nodeid)
+        if address is None or not report.failed or not self.failures.get(address):
+            return
+        message = self.failures[address][-1]["message"]
+        message = message.removeprefix("AssertionError: ")  # every check's failure: the words matter
+        if (address, message) in self.shown:
+            return
+        self.shown.add((address, message))
+        test = report.nodeid.rpartition("::")[2]
+        cut = message if len(message) <= LIMIT else message[: LIMIT - 3] + "..."
+        self.reporter.ensure_newline()
+        self.reporter.write_line(f"  stage {address.stage}, {test}: {cut}", red=True)

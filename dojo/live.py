@@ -10,6 +10,7 @@ share (the stub's "implement get()") is shown once.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -17,6 +18,13 @@ import pytest
 from dojo.stages import StageFile
 
 LIMIT = 300  # characters of a message on its live line
+# "  stage 2, test_name: message": what a reader of pytest's output (dojo watch) looks for.
+LINE = re.compile(r"^  stage \d+, ")
+
+
+def live_line(stage: int, test: str, message: str) -> str:
+    cut = message if len(message) <= LIMIT else message[: LIMIT - 3] + "..."
+    return f"  stage {stage}, {test}: {cut}"
 
 
 class LiveFailures:
@@ -40,7 +48,10 @@ class LiveFailures:
         if (address, message) in self.shown:
             return
         self.shown.add((address, message))
-        test = report.nodeid.rpartition("::")[2]
-        cut = message if len(message) <= LIMIT else message[: LIMIT - 3] + "..."
         self.reporter.ensure_newline()
-        self.reporter.write_line(f"  stage {address.stage}, {test}: {cut}", red=True)
+        writer = getattr(self.reporter, "_tw", None)  # with -q, progress letters fill a line of their own
+        if writer is not None and writer.width_of_current_line:
+            writer.line()
+        self.reporter.write_line(
+            live_line(address.stage, report.nodeid.rpartition("::")[2], message), red=True
+        )

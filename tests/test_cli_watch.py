@@ -81,6 +81,9 @@ def watching(repo):  # noqa: F811 - the fixture imported above
 def test_watch_reruns_on_a_change_shows_hints_and_quits_with_q(repo, watching):  # noqa: F811
     proc, screen, slave, saved = watching
     screen.expect(r"dojo watch: tally \(Tally counter\), run 1 at")
+    # Each failure was shown the moment the run reported it, before the run's summary.
+    live = screen.expect(r"stage 1, test_a_new_key_counts_zero: ")
+    assert live.start() < screen.text.index("dojo watch: tally (Tally counter), run 1 at")
     screen.expect(r"stage 1\s+Counting\s+failed \(2 of 2\)")
     screen.expect(r"First failure \(stage 1\): stages/stage1/test_tally.py::test_a_new_key_counts_zero")
     screen.expect(r"Progress .* 0 of 3 stages pass")

@@ -8,9 +8,11 @@ come back as data rather than as text to scrape.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,17 +78,50 @@ def run_stage(
     *,
     solution: Path | None = None,
     extra: tuple[str, ...] = (),
+    on_line: Callable[[str], None] | None = None,
 ) -> RunOutcome:
-    """Run stages 1..``stage`` of ``kata``, quietly, and collect what it printed."""
+    """Run stages 1..``stage`` of ``kata``, quietly, and collect what it printed.
+
+    With ``on_line``, each line of the output is passed to it as it comes
+    (``dojo watch`` shows failures while the run goes on).
+    """
     with tempfile.TemporaryDirectory(prefix="dojo-run-") as tmp:
         report = Path(tmp) / "results.json"
         line = [*command(kata, stage, solution), "--dojo-json", str(report), *extra, "-q"]
-        proc = subprocess.run(line, cwd=ws.root, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if on_line is None:
+            proc = subprocess.run(line, cwd=ws.root, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+            returncode, output = proc.returncode, (proc.stdout or "") + (proc.stderr or "")
+        else:
+            returncode, output = _streamed(line, ws.root, on_line)
         try:
             results = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             results = {}
     entry = results.get("katas", {}).get(kata.name, {}) if isinstance(results, dict) else {}
     found = KataResult.from_json(kata.name, kata.stages, entry if isinstance(entry, dict) else {})
-    output = (proc.stdout or "") + (proc.stderr or "")
-    return RunOutcome(kata, stage, proc.returncode, found, output)
+    return RunOutcome(kata, stage, returncode, found, output)
+
+
+def _streamed(line: list[str], cwd: Path, on_line: Callable[[str], None]) -> tuple[int, str]:
+    """Run ``line``, passing each output line to ``on_line``; its exit code and whole output."""
+    lines: list[str] = []
+    env = dict(os.environ, PYTHONUNBUFFERED="1")  # each line as it is written, not when a buffer fills
+    proc = subprocess.Popen(
+        line,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None  # asked for above
+        for text in proc.stdout:
+            lines.append(text)
+            on_line(text.rstrip("\n"))
+        return proc.wait(), "".join(lines)
+    except BaseException:  # Ctrl-C in dojo watch: the run must not outlive it
+        proc.kill()
+        proc.wait()
+        raise

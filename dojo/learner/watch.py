@@ -27,6 +27,7 @@ from rich.text import Text
 from dojo.catalog import Kata
 from dojo.learner import hints, interview, runs, state, tasks, views
 from dojo.learner.workspace import OK, Problem, Workspace
+from dojo.live import LINE as LIVE
 
 KEYS = "Keys: [h] hint  [t] task text  [r] rerun  [q] quit  (Ctrl-C also quits)"
 DEBOUNCE_ENV = "DOJO_WATCH_DEBOUNCE_MS"
@@ -108,7 +109,7 @@ class Watch:
         stage = interview.unlocked_stage(self.ws, self.kata)
         self.out.clear()
         self.out.print(Text(f"Running stages 1 to {stage} of {self.kata.name}…", style="dim"))
-        outcome = runs.run_stage(self.ws, self.kata, stage)
+        outcome = runs.run_stage(self.ws, self.kata, stage, on_line=self.live)
         notes = interview.observe(self.ws)
         self.count += 1
         self.exit_code = outcome.exit_code
@@ -118,6 +119,11 @@ class Watch:
         self.last = views.run_summary(outcome, progress)
         self.extra = [views.note_view(n) for n in notes]
         self.draw()
+
+    def live(self, line: str) -> None:
+        """A failure the run reported as it happened: shown at once, before the run ends."""
+        if LIVE.match(line):
+            self.out.print(Text(line, style="red"))
 
     def show(self, renderable: RenderableType) -> None:
         self.extra = [renderable]

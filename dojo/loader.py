@@ -8,18 +8,18 @@ file and the error, for the plugin to show in place of every test.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
+import importlib.abc
 import importlib.machinery
 import importlib.util
 import os
 import sys
-import tempfile
 import traceback
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass
+from importlib.machinery import ModuleSpec
 from pathlib import Path
-from types import ModuleType
+from types import CodeType, ModuleType
 
 from dojo.catalog import Kata
 
@@ -41,8 +41,11 @@ def display(path: Path) -> str:
         return str(path)
 
 
+PACKAGE_PREFIX = "_dojo_solution_"
+
+
 def package_name(kata: Kata) -> str:
-    return f"_dojo_solution_{kata.name}"
+    return f"{PACKAGE_PREFIX}{kata.name}"
 
 
 def _forget(prefix: str) -> None:
@@ -64,31 +67,47 @@ def _where(exc: BaseException, folder: Path) -> str:
     return display(folder)
 
 
-@contextlib.contextmanager
-def _from_source() -> Iterator[None]:
-    """Compile the solution from its source, never from a bytecode cache.
+class _FromSource(importlib.machinery.SourceFileLoader):
+    """A solution module's loader: its code compiled from the file, never from a bytecode cache.
 
     Python trusts a cached ``.pyc`` whose recorded modification time (in
     whole seconds) and size match the source's: an edit that keeps the size
     within the same second (``return 1`` to ``return 2`` and a quick rerun,
     as ``dojo watch`` makes) would run the old code. The code that passes
-    must be the code on disk, so no cache is read or written for it.
+    must be the code on disk. Libraries the solution imports load as usual.
     """
-    saved = sys.dont_write_bytecode, sys.pycache_prefix
-    with tempfile.TemporaryDirectory(prefix="dojo-no-bytecode-") as empty:
-        sys.dont_write_bytecode, sys.pycache_prefix = True, empty
-        try:
-            yield
-        finally:
-            sys.dont_write_bytecode, sys.pycache_prefix = saved
+
+    def get_code(self, fullname: str) -> CodeType:
+        return self.source_to_code(self.get_data(self.path), self.path)
+
+
+class _SolutionFinder(importlib.abc.MetaPathFinder):
+    """Finds a solution's modules as usual, then loads them with ``_FromSource``."""
+
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> ModuleSpec | None:
+        if not fullname.startswith(PACKAGE_PREFIX):
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is not None and isinstance(spec.loader, importlib.machinery.SourceFileLoader) and spec.origin:
+            spec.loader = _FromSource(fullname, spec.origin)
+        return spec
+
+
+_FINDER = _SolutionFinder()
 
 
 def _import_package(kata: Kata, folder: Path) -> ModuleType:
     name = package_name(kata)
     _forget(name)
+    if _FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, _FINDER)
     init = folder / "__init__.py"
     if init.exists():
-        spec = importlib.util.spec_from_file_location(name, init, submodule_search_locations=[str(folder)])
+        spec = importlib.util.spec_from_file_location(
+            name, init, loader=_FromSource(name, str(init)), submodule_search_locations=[str(folder)]
+        )
         assert spec is not None  # a .py file always has a spec
     else:  # a folder without __init__.py is still a package of its modules
         spec = importlib.machinery.ModuleSpec(name, None, is_package=True)
@@ -109,8 +128,7 @@ def load_solution(kata: Kata, solution_root: Path) -> Loaded:
     if not module_file.is_file():
         return Loaded(folder, problem=f"{display(module_file)}: no such file")
     try:
-        with _from_source():
-            module = _import_package(kata, folder)
+        module = _import_package(kata, folder)
     except BaseException as exc:  # noqa: BLE001 - a solution may raise anything at import
         _forget(package_name(kata))
         kind = type(exc).__name__

@@ -99,14 +99,56 @@ WRITTEN = {
                 raise NotImplementedError("toy: implement count()")
         '''
     ),
-    "stages/support/toy.py": '"""What the toy suites share: nothing yet but this docstring."""\n',
+    # The kata's content, in the idiom of docs/authors.md: the contract's words, a model, a model test.
+    "stages/support/toy.py": textwrap.dedent(
+        '''
+        """What the toy suites share: the contract's words, the model and the model test."""
+
+        from hypothesis import strategies as st
+        from hypothesis.stateful import rule
+
+        from dojo.testing import ModelMachine, code, drawn
+
+        ADD = "add(key) returns None"
+        COUNT = "count(key) is how often key was added (0 if never)"
+
+
+        class Model:
+            def __init__(self):
+                self.counts = {}
+
+            def add(self, key):
+                self.counts[key] = self.counts.get(key, 0) + 1
+
+            def count(self, key):
+                return self.counts.get(key, 0)
+
+
+        class Stage1Machine(ModelMachine):
+            keys = st.sampled_from("abc")
+
+            def __init__(self):
+                super().__init__("from katas.toy import Toy", "toy = Toy()")
+                self.model, self.toy = Model(), self.solution()
+
+            @rule(key=drawn("keys"))
+            def add(self, key):
+                self.log.returned(code("toy.add", key), lambda: self.toy.add(key), None, ADD)
+                self.model.add(key)
+
+            @rule(key=drawn("keys"))
+            def count(self, key):
+                self.log.returned(code("toy.count", key), lambda: self.toy.count(key), self.model.count(key), COUNT)
+        '''
+    ),
     "tests/zoo/toy/zoo.toml": textwrap.dedent(
         """
         min_entries = 2
         min_per_stage = 1
+        [model_tests]
+        1 = "test_counts_match_a_model"
         [not_behavioural]
-        1 = "the toy has no state machine: its two example tests are the whole suite"
-        2 = "the toy has no state machine: its one example test is the whole suite"
+        2 = "stage 2 has no state machine: its one example test is the whole suite"
         """
     ),
     "tests/zoo/toy/README.md": textwrap.dedent(
@@ -161,6 +203,13 @@ WRITTEN = {
     "stages/stage1/test_toy.py": textwrap.dedent(
         '''
         """Stage 1 of the toy kata: counting."""
+
+        from dojo.testing import run_machine
+        from stages.support.toy import Stage1Machine
+
+
+        def test_counts_match_a_model(solution):
+            run_machine(Stage1Machine, solution, steps=10)
 
 
         def test_a_key_never_added_counts_zero(solution):

@@ -14,7 +14,7 @@ from stages.support.inmemory_db import (
     fill,
     raises,
     rejects,
-    returned,
+    returns,
 )
 
 NON_STR_KEY = "keys are str; anything else raises TypeError and changes nothing"
@@ -23,39 +23,39 @@ NON_STR_VALUE = "values are str; anything else raises TypeError and changes noth
 
 def test_a_new_database_is_empty(solution):
     db = solution()
-    returned(len(db), 0, "len(InMemoryDB())", "InMemoryDB() is an empty database")
-    returned(db.get("a"), None, "db.get('a')", "get returns None when the key is missing")
-    returned("a" in db, False, "'a' in db", "an empty database has no keys")
+    returns(lambda: len(db), 0, "len(InMemoryDB())", "InMemoryDB() is an empty database")
+    returns(lambda: db.get("a"), None, "db.get('a')", "get returns None when the key is missing")
+    returns(lambda: "a" in db, False, "'a' in db", "an empty database has no keys")
 
 
 def test_each_database_has_its_own_keys(solution):
     first = solution()
     first.set("a", "1")
     second = solution()
-    returned(len(second), 0, "len(InMemoryDB()) after another database stored a key",
-             "InMemoryDB() is an empty database, whatever other databases hold")
-    returned(second.get("a"), None, "second.get('a')", "a key stored in one database is not in another")
+    returns(lambda: len(second), 0, "len(InMemoryDB()) after another database stored a key",
+            "InMemoryDB() is an empty database, whatever other databases hold")
+    returns(lambda: second.get("a"), None, "second.get('a')", "a key stored in one database is not in another")
 
 
 def test_set_then_get_returns_the_value(solution):
     db = solution()
-    returned(db.set("a", "1"), None, "db.set('a', '1')", "set returns None")
-    returned(db.get("a"), "1", "db.get('a') after db.set('a', '1')", "get returns the value stored under the key")
+    returns(lambda: db.set("a", "1"), None, "db.set('a', '1')", "set returns None")
+    returns(lambda: db.get("a"), "1", "db.get('a') after db.set('a', '1')", "get returns the value stored under the key")
 
 
 def test_get_of_a_missing_key_returns_none(solution):
     db = solution()
     db.set("a", "1")
-    returned(db.get("b"), None, "db.get('b') with only 'a' stored", "get returns None when the key is missing")
+    returns(lambda: db.get("b"), None, "db.get('b') with only 'a' stored", "get returns None when the key is missing")
 
 
 def test_set_replaces_the_earlier_value(solution):
     db = solution()
     db.set("a", "1")
-    returned(db.set("a", "2"), None, "db.set('a', '2') over an existing key", "set returns None")
-    returned(db.get("a"), "2", "db.get('a') after db.set('a', '1'), db.set('a', '2')",
-             "set replaces any earlier value")
-    returned(len(db), 1, "len(db) after setting 'a' twice", "replacing a value does not add a key")
+    returns(lambda: db.set("a", "2"), None, "db.set('a', '2') over an existing key", "set returns None")
+    returns(lambda: db.get("a"), "2", "db.get('a') after db.set('a', '1'), db.set('a', '2')",
+            "set replaces any earlier value")
+    returns(lambda: len(db), 1, "len(db) after setting 'a' twice", "replacing a value does not add a key")
 
 
 def test_keys_are_distinct_strings(solution):
@@ -65,55 +65,55 @@ def test_keys_are_distinct_strings(solution):
     db.set("a ", "3")
     db.set("ab", "4")
     for key, value in [("a", "1"), ("A", "2"), ("a ", "3"), ("ab", "4")]:
-        returned(db.get(key), value, code("db.get", key), "each str is its own key")
-    returned(len(db), 4, "len(db) after setting 'a', 'A', 'a ' and 'ab'", "len is the number of keys")
+        returns(lambda: db.get(key), value, code("db.get", key), "each str is its own key")
+    returns(lambda: len(db), 4, "len(db) after setting 'a', 'A', 'a ' and 'ab'", "len is the number of keys")
 
 
 def test_the_empty_string_is_a_valid_key(solution):
     db = solution()
     db.set("", "v")
-    returned(db.get(""), "v", "db.get('') after db.set('', 'v')", "the empty string is a valid key")
-    returned("" in db, True, "'' in db after db.set('', 'v')", "the empty string is a valid key")
-    returned(len(db), 1, "len(db) after db.set('', 'v')", "the empty string is a valid key")
-    returned(db.delete(""), True, "db.delete('')", "delete returns True if the key was present")
+    returns(lambda: db.get(""), "v", "db.get('') after db.set('', 'v')", "the empty string is a valid key")
+    returns(lambda: "" in db, True, "'' in db after db.set('', 'v')", "the empty string is a valid key")
+    returns(lambda: len(db), 1, "len(db) after db.set('', 'v')", "the empty string is a valid key")
+    returns(lambda: db.delete(""), True, "db.delete('')", "delete returns True if the key was present")
 
 
 def test_the_empty_string_is_a_value_not_a_missing_key(solution):
     db = solution()
     db.set("a", "")
-    returned(db.get("a"), "", "db.get('a') after db.set('a', '')", "the empty string is a valid value, not a missing key")
-    returned("a" in db, True, "'a' in db after db.set('a', '')", "a key holding '' is present")
-    returned(len(db), 1, "len(db) after db.set('a', '')", "a key holding '' counts")
-    returned(db.delete("a"), True, "db.delete('a') after db.set('a', '')", "delete returns True if the key was present")
-    returned("a" in db, False, "'a' in db after deleting it", "a deleted key is missing")
+    returns(lambda: db.get("a"), "", "db.get('a') after db.set('a', '')", "the empty string is a valid value, not a missing key")
+    returns(lambda: "a" in db, True, "'a' in db after db.set('a', '')", "a key holding '' is present")
+    returns(lambda: len(db), 1, "len(db) after db.set('a', '')", "a key holding '' counts")
+    returns(lambda: db.delete("a"), True, "db.delete('a') after db.set('a', '')", "delete returns True if the key was present")
+    returns(lambda: "a" in db, False, "'a' in db after deleting it", "a deleted key is missing")
 
 
 def test_values_are_stored_exactly(solution):
     db = solution()
     for value in [" ", "0", "None", "False", "a\nb", "\U0010ffff", "é" * 1000]:
         db.set("k", value)
-        returned(db.get("k"), value, code("db.get", "k") + f" after db.set('k', {value!r})",
-                 "get returns the value stored under the key")
+        returns(lambda: db.get("k"), value, code("db.get", "k") + f" after db.set('k', {value!r})",
+                "get returns the value stored under the key")
 
 
 def test_delete_removes_the_key_and_returns_true(solution):
     db = solution()
     db.set("a", "1")
     db.set("b", "2")
-    returned(db.delete("a"), True, "db.delete('a') of a present key", "delete returns True if the key was present")
-    returned(db.get("a"), None, "db.get('a') after deleting it", "delete removes the key")
-    returned("a" in db, False, "'a' in db after deleting it", "delete removes the key")
-    returned(len(db), 1, "len(db) after deleting one of two keys", "len is the number of keys")
-    returned(db.get("b"), "2", "db.get('b') after deleting 'a'", "delete removes only its key")
+    returns(lambda: db.delete("a"), True, "db.delete('a') of a present key", "delete returns True if the key was present")
+    returns(lambda: db.get("a"), None, "db.get('a') after deleting it", "delete removes the key")
+    returns(lambda: "a" in db, False, "'a' in db after deleting it", "delete removes the key")
+    returns(lambda: len(db), 1, "len(db) after deleting one of two keys", "len is the number of keys")
+    returns(lambda: db.get("b"), "2", "db.get('b') after deleting 'a'", "delete removes only its key")
 
 
 def test_delete_of_a_missing_key_returns_false(solution):
     db = solution()
-    returned(db.delete("a"), False, "db.delete('a') on an empty database", "delete returns False if the key was missing")
+    returns(lambda: db.delete("a"), False, "db.delete('a') on an empty database", "delete returns False if the key was missing")
     db.set("a", "1")
     db.delete("a")
-    returned(db.delete("a"), False, "db.delete('a') a second time", "delete returns False if the key was missing")
-    returned(len(db), 0, "len(db) after deleting a missing key", "deleting a missing key changes nothing")
+    returns(lambda: db.delete("a"), False, "db.delete('a') a second time", "delete returns False if the key was missing")
+    returns(lambda: len(db), 0, "len(db) after deleting a missing key", "deleting a missing key changes nothing")
 
 
 def test_a_deleted_key_can_be_set_again(solution):
@@ -121,17 +121,17 @@ def test_a_deleted_key_can_be_set_again(solution):
     db.set("a", "1")
     db.delete("a")
     db.set("a", "2")
-    returned(db.get("a"), "2", "db.get('a') after set, delete, set('a', '2')", "get returns the value stored under the key")
-    returned(len(db), 1, "len(db) after set, delete, set of 'a'", "len is the number of keys")
+    returns(lambda: db.get("a"), "2", "db.get('a') after set, delete, set('a', '2')", "get returns the value stored under the key")
+    returns(lambda: len(db), 1, "len(db) after set, delete, set of 'a'", "len is the number of keys")
 
 
 def test_in_and_len_follow_the_keys(solution):
     db = solution()
     for count, key in enumerate(["a", "b", "c"], start=1):
         db.set(key, key.upper())
-        returned(key in db, True, f"{key!r} in db after setting it", "`in` is True for a present key")
-        returned(len(db), count, f"len(db) after setting {count} keys", "len is the number of keys")
-    returned("d" in db, False, "'d' in db", "`in` is False for a missing key")
+        returns(lambda: key in db, True, f"{key!r} in db after setting it", "`in` is True for a present key")
+        returns(lambda: len(db), count, f"len(db) after setting {count} keys", "len is the number of keys")
+    returns(lambda: "d" in db, False, "'d' in db", "`in` is False for a missing key")
 
 
 @pytest.mark.parametrize("key", NOT_STR, ids=repr)
@@ -140,7 +140,7 @@ def test_set_with_a_non_str_key_raises_type_error_and_changes_nothing(solution, 
     db.set("a", "1")
     call = code("db.set", key, "1")
     rejects(db, TypeError, call, lambda: db.set(key, "1"), NON_STR_KEY, ["a"])
-    returned(len(db), 1, f"len(db) after {call} raised", NON_STR_KEY)
+    returns(lambda: len(db), 1, f"len(db) after {call} raised", NON_STR_KEY)
 
 
 @pytest.mark.parametrize("value", NOT_STR, ids=repr)
@@ -181,7 +181,7 @@ def test_a_key_equal_to_a_stored_str_but_not_a_str_is_rejected(solution):
     raises(TypeError, "db.get(1) with '1' stored", lambda: db.get(1), "keys are str; 1 is not the key '1'")
     raises(TypeError, "1 in db with '1' stored", lambda: 1 in db, "keys are str; 1 is not the key '1'")
     raises(TypeError, "db.delete(1) with '1' stored", lambda: db.delete(1), "keys are str; 1 is not the key '1'")
-    returned(db.get("1"), "one", "db.get('1') after the rejected calls", "a call that raises changes nothing")
+    returns(lambda: db.get("1"), "one", "db.get('1') after the rejected calls", "a call that raises changes nothing")
 
 
 # The complexity checks build databases of 200,000 keys: on a loaded machine that

@@ -25,7 +25,7 @@ from stages.support.inmemory_db import (
     fill,
     raises,
     rejects,
-    returned,
+    returns,
 )
 
 LIVE = "a key set at time t with ttl=d is live while clock() < t + d"
@@ -43,9 +43,9 @@ def test_a_key_set_with_ttl_is_live_until_its_deadline(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=5)
     clock.advance(4.75)
-    returned(db.get("a"), "1", "db.get('a') 4.75 s after db.set('a', '1', ttl=5)", LIVE)
-    returned("a" in db, True, "'a' in db 4.75 s after db.set('a', '1', ttl=5)", LIVE)
-    returned(len(db), 1, "len(db) 4.75 s after db.set('a', '1', ttl=5)", LIVE)
+    returns(lambda: db.get("a"), "1", "db.get('a') 4.75 s after db.set('a', '1', ttl=5)", LIVE)
+    returns(lambda: "a" in db, True, "'a' in db 4.75 s after db.set('a', '1', ttl=5)", LIVE)
+    returns(lambda: len(db), 1, "len(db) 4.75 s after db.set('a', '1', ttl=5)", LIVE)
 
 
 def test_a_key_expires_exactly_at_its_deadline(solution, clock):
@@ -53,10 +53,10 @@ def test_a_key_expires_exactly_at_its_deadline(solution, clock):
     db.set("a", "1", ttl=5)
     db.set("b", "2")
     clock.advance(5)
-    returned(db.get("a"), None, "db.get('a') exactly 5 s after db.set('a', '1', ttl=5)", EXPIRED)
-    returned("a" in db, False, "'a' in db exactly 5 s after db.set('a', '1', ttl=5)", EXPIRED)
-    returned(len(db), 1, "len(db) exactly at the deadline of 'a' (with 'b' never expiring)",
-             "len does not count an expired key")
+    returns(lambda: db.get("a"), None, "db.get('a') exactly 5 s after db.set('a', '1', ttl=5)", EXPIRED)
+    returns(lambda: "a" in db, False, "'a' in db exactly 5 s after db.set('a', '1', ttl=5)", EXPIRED)
+    returns(lambda: len(db), 1, "len(db) exactly at the deadline of 'a' (with 'b' never expiring)",
+            "len does not count an expired key")
 
 
 EXPIRED_CALLS = [
@@ -74,10 +74,10 @@ def test_an_expired_key_is_missing_for_every_call(solution, clock, call, make, e
     db = solution(clock=clock)
     db.set("a", "1", ttl=1)
     clock.advance(2)
-    returned(make(db), expected, f"{call} as the first call after 'a' expired", f"{MISSING}: {why}")
-    returned(db.get("a"), None, f"db.get('a') after {call} on the expired key",
-             "a call on an expired key changes nothing (it must not bring the key back)")
-    returned(len(db), 0, f"len(db) after {call} on the expired key", MISSING)
+    returns(lambda: make(db), expected, f"{call} as the first call after 'a' expired", f"{MISSING}: {why}")
+    returns(lambda: db.get("a"), None, f"db.get('a') after {call} on the expired key",
+            "a call on an expired key changes nothing (it must not bring the key back)")
+    returns(lambda: len(db), 0, f"len(db) after {call} on the expired key", MISSING)
     raises(KeyError, f"db.ttl('a') after {call} on the expired key", lambda: db.ttl("a"),
            "ttl raises KeyError for a missing or expired key")
 
@@ -95,37 +95,37 @@ def test_ttl_counts_from_the_call_not_from_the_creation_of_the_database(solution
     clock.advance(100)
     db.set("a", "1", ttl=5)
     clock.advance(4.5)
-    returned(db.get("a"), "1", "db.get('a') 4.5 s after db.set('a', '1', ttl=5) made at t=1100", LIVE)
+    returns(lambda: db.get("a"), "1", "db.get('a') 4.5 s after db.set('a', '1', ttl=5) made at t=1100", LIVE)
     clock.advance(0.5)
-    returned(db.get("a"), None, "db.get('a') 5 s after db.set('a', '1', ttl=5) made at t=1100", EXPIRED)
+    returns(lambda: db.get("a"), None, "db.get('a') 5 s after db.set('a', '1', ttl=5) made at t=1100", EXPIRED)
 
 
 def test_a_fractional_ttl_expires_on_time(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=0.25)
     clock.advance(0.125)
-    returned(db.get("a"), "1", "db.get('a') 0.125 s after db.set('a', '1', ttl=0.25)", LIVE)
+    returns(lambda: db.get("a"), "1", "db.get('a') 0.125 s after db.set('a', '1', ttl=0.25)", LIVE)
     clock.advance(0.125)
-    returned(db.get("a"), None, "db.get('a') 0.25 s after db.set('a', '1', ttl=0.25)", EXPIRED)
+    returns(lambda: db.get("a"), None, "db.get('a') 0.25 s after db.set('a', '1', ttl=0.25)", EXPIRED)
 
 
 def test_a_key_set_without_ttl_never_expires(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1")
     clock.advance(1e9)
-    returned(db.get("a"), "1", "db.get('a') 1e9 s after db.set('a', '1')", "without ttl, the key never expires")
-    returned(db.ttl("a"), None, "db.ttl('a') of a key set without ttl", "ttl is None for a live key without an expiry")
+    returns(lambda: db.get("a"), "1", "db.get('a') 1e9 s after db.set('a', '1')", "without ttl, the key never expires")
+    returns(lambda: db.ttl("a"), None, "db.ttl('a') of a key set without ttl", "ttl is None for a live key without an expiry")
 
 
 def test_set_without_ttl_clears_an_earlier_expiry(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=5)
     db.set("a", "2")
-    returned(db.ttl("a"), None, "db.ttl('a') after db.set('a', '1', ttl=5), db.set('a', '2')",
-             "set without ttl clears any earlier expiry of that key")
+    returns(lambda: db.ttl("a"), None, "db.ttl('a') after db.set('a', '1', ttl=5), db.set('a', '2')",
+            "set without ttl clears any earlier expiry of that key")
     clock.advance(10)
-    returned(db.get("a"), "2", "db.get('a') 10 s after db.set('a', '1', ttl=5), db.set('a', '2')",
-             "set without ttl clears any earlier expiry of that key")
+    returns(lambda: db.get("a"), "2", "db.get('a') 10 s after db.set('a', '1', ttl=5), db.set('a', '2')",
+            "set without ttl clears any earlier expiry of that key")
 
 
 def test_set_with_a_new_ttl_replaces_the_old_deadline(solution, clock):
@@ -133,34 +133,34 @@ def test_set_with_a_new_ttl_replaces_the_old_deadline(solution, clock):
     db.set("a", "1", ttl=5)
     db.set("a", "2", ttl=10)
     clock.advance(5)
-    returned(db.get("a"), "2", "db.get('a') 5 s after db.set('a', '1', ttl=5), db.set('a', '2', ttl=10)",
-             "the key expires ttl seconds after the latest set")
+    returns(lambda: db.get("a"), "2", "db.get('a') 5 s after db.set('a', '1', ttl=5), db.set('a', '2', ttl=10)",
+            "the key expires ttl seconds after the latest set")
     clock.advance(5)
-    returned(db.get("a"), None, "db.get('a') 10 s after db.set('a', '2', ttl=10)", EXPIRED)
+    returns(lambda: db.get("a"), None, "db.get('a') 10 s after db.set('a', '2', ttl=10)", EXPIRED)
     db.set("b", "1", ttl=10)
     db.set("b", "2", ttl=5)
     clock.advance(5)
-    returned(db.get("b"), None, "db.get('b') 5 s after db.set('b', '1', ttl=10), db.set('b', '2', ttl=5)",
-             "the key expires ttl seconds after the latest set, even when that is sooner")
+    returns(lambda: db.get("b"), None, "db.get('b') 5 s after db.set('b', '1', ttl=10), db.set('b', '2', ttl=5)",
+            "the key expires ttl seconds after the latest set, even when that is sooner")
 
 
 def test_an_int_ttl_works_like_a_float(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=3)
     clock.advance(1)
-    returned(db.ttl("a"), 2.0, "db.ttl('a') 1 s after db.set('a', '1', ttl=3)", "ttl is the remaining seconds, a float")
+    returns(lambda: db.ttl("a"), 2.0, "db.ttl('a') 1 s after db.set('a', '1', ttl=3)", "ttl is the remaining seconds, a float")
     clock.advance(2)
-    returned(db.get("a"), None, "db.get('a') 3 s after db.set('a', '1', ttl=3)", EXPIRED)
+    returns(lambda: db.get("a"), None, "db.get('a') 3 s after db.set('a', '1', ttl=3)", EXPIRED)
 
 
 def test_ttl_reports_the_remaining_seconds(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=10)
-    returned(db.ttl("a"), 10.0, "db.ttl('a') right after db.set('a', '1', ttl=10)", "ttl is the remaining seconds, a float")
+    returns(lambda: db.ttl("a"), 10.0, "db.ttl('a') right after db.set('a', '1', ttl=10)", "ttl is the remaining seconds, a float")
     clock.advance(2.5)
-    returned(db.ttl("a"), 7.5, "db.ttl('a') 2.5 s after db.set('a', '1', ttl=10)", "ttl is the remaining seconds, a float")
+    returns(lambda: db.ttl("a"), 7.5, "db.ttl('a') 2.5 s after db.set('a', '1', ttl=10)", "ttl is the remaining seconds, a float")
     clock.advance(7.25)
-    returned(db.ttl("a"), 0.25, "db.ttl('a') 9.75 s after db.set('a', '1', ttl=10)", "ttl is the remaining seconds, a float")
+    returns(lambda: db.ttl("a"), 0.25, "db.ttl('a') 9.75 s after db.set('a', '1', ttl=10)", "ttl is the remaining seconds, a float")
 
 
 def test_ttl_of_a_missing_key_raises_key_error(solution, clock):
@@ -179,62 +179,62 @@ def test_expire_sets_a_new_expiry_on_a_live_key(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1")
     clock.advance(10)
-    returned(db.expire("a", 5), True, "db.expire('a', 5) on a live key", "expire returns True for a live key")
-    returned(db.ttl("a"), 5.0, "db.ttl('a') right after db.expire('a', 5)", "the key expires ttl seconds after the expire call")
+    returns(lambda: db.expire("a", 5), True, "db.expire('a', 5) on a live key", "expire returns True for a live key")
+    returns(lambda: db.ttl("a"), 5.0, "db.ttl('a') right after db.expire('a', 5)", "the key expires ttl seconds after the expire call")
     clock.advance(4.5)
-    returned(db.get("a"), "1", "db.get('a') 4.5 s after db.expire('a', 5)", "expire keeps the value; the key is live until its deadline")
+    returns(lambda: db.get("a"), "1", "db.get('a') 4.5 s after db.expire('a', 5)", "expire keeps the value; the key is live until its deadline")
     clock.advance(0.5)
-    returned(db.get("a"), None, "db.get('a') 5 s after db.expire('a', 5)", "the key expires ttl seconds after the expire call")
+    returns(lambda: db.get("a"), None, "db.get('a') 5 s after db.expire('a', 5)", "the key expires ttl seconds after the expire call")
 
 
 def test_expire_replaces_an_earlier_expiry(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=2)
-    returned(db.expire("a", 10), True, "db.expire('a', 10) on a key with ttl=2", "expire returns True for a live key")
+    returns(lambda: db.expire("a", 10), True, "db.expire('a', 10) on a key with ttl=2", "expire returns True for a live key")
     clock.advance(2)
-    returned(db.get("a"), "1", "db.get('a') 2 s after set with ttl=2, then expire('a', 10)", "expire sets a new expiry")
+    returns(lambda: db.get("a"), "1", "db.get('a') 2 s after set with ttl=2, then expire('a', 10)", "expire sets a new expiry")
     db.set("b", "1", ttl=10)
     db.expire("b", 1)
     clock.advance(1)
-    returned(db.get("b"), None, "db.get('b') 1 s after set with ttl=10, then expire('b', 1)", "expire sets a new expiry, sooner too")
+    returns(lambda: db.get("b"), None, "db.get('b') 1 s after set with ttl=10, then expire('b', 1)", "expire sets a new expiry, sooner too")
 
 
 def test_expire_of_a_missing_key_returns_false_and_does_nothing(solution, clock):
     db = solution(clock=clock)
-    returned(db.expire("a", 5), False, "db.expire('a', 5) on an empty database", "expire returns False if the key is missing")
-    returned("a" in db, False, "'a' in db after db.expire('a', 5) on a missing key", "expire on a missing key creates nothing")
-    returned(len(db), 0, "len(db) after db.expire('a', 5) on a missing key", "expire on a missing key creates nothing")
+    returns(lambda: db.expire("a", 5), False, "db.expire('a', 5) on an empty database", "expire returns False if the key is missing")
+    returns(lambda: "a" in db, False, "'a' in db after db.expire('a', 5) on a missing key", "expire on a missing key creates nothing")
+    returns(lambda: len(db), 0, "len(db) after db.expire('a', 5) on a missing key", "expire on a missing key creates nothing")
 
 
 def test_persist_removes_the_expiry(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=5)
-    returned(db.persist("a"), True, "db.persist('a') on a key with an expiry", "persist returns True if the key had an expiry")
-    returned(db.ttl("a"), None, "db.ttl('a') after db.persist('a')", "persist removes the expiry")
+    returns(lambda: db.persist("a"), True, "db.persist('a') on a key with an expiry", "persist returns True if the key had an expiry")
+    returns(lambda: db.ttl("a"), None, "db.ttl('a') after db.persist('a')", "persist removes the expiry")
     clock.advance(100)
-    returned(db.get("a"), "1", "db.get('a') 100 s after set with ttl=5 and persist", "persist removes the expiry")
-    returned(db.persist("a"), False, "db.persist('a') a second time", "persist returns False for a key without expiry")
+    returns(lambda: db.get("a"), "1", "db.get('a') 100 s after set with ttl=5 and persist", "persist removes the expiry")
+    returns(lambda: db.persist("a"), False, "db.persist('a') a second time", "persist returns False for a key without expiry")
 
 
 def test_persist_returns_false_for_a_missing_key_or_one_without_expiry(solution, clock):
     db = solution(clock=clock)
-    returned(db.persist("a"), False, "db.persist('a') on an empty database", "persist returns False for a missing key")
-    returned("a" in db, False, "'a' in db after db.persist('a') on a missing key", "persist on a missing key creates nothing")
+    returns(lambda: db.persist("a"), False, "db.persist('a') on an empty database", "persist returns False for a missing key")
+    returns(lambda: "a" in db, False, "'a' in db after db.persist('a') on a missing key", "persist on a missing key creates nothing")
     db.set("b", "1")
-    returned(db.persist("b"), False, "db.persist('b') on a key without expiry", "persist returns False for a key without expiry")
-    returned(db.get("b"), "1", "db.get('b') after db.persist('b')", "persist keeps the value")
+    returns(lambda: db.persist("b"), False, "db.persist('b') on a key without expiry", "persist returns False for a key without expiry")
+    returns(lambda: db.get("b"), "1", "db.get('b') after db.persist('b')", "persist keeps the value")
 
 
 def test_delete_of_a_key_with_expiry_forgets_the_expiry(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=5)
-    returned(db.delete("a"), True, "db.delete('a') of a live key with an expiry", "delete returns True if the key was present")
+    returns(lambda: db.delete("a"), True, "db.delete('a') of a live key with an expiry", "delete returns True if the key was present")
     db.set("a", "2")
     clock.advance(5)
-    returned(db.get("a"), "2", "db.get('a') 5 s after set('a', '1', ttl=5), delete('a'), set('a', '2')",
-             "a key set again without ttl never expires: the deleted key's expiry is gone")
-    returned(db.purge_expired(), 0, "db.purge_expired() when no live key has expired", "purge_expired returns how many it removed")
-    returned(db.get("a"), "2", "db.get('a') after db.purge_expired()", "purge_expired removes only expired entries")
+    returns(lambda: db.get("a"), "2", "db.get('a') 5 s after set('a', '1', ttl=5), delete('a'), set('a', '2')",
+            "a key set again without ttl never expires: the deleted key's expiry is gone")
+    returns(lambda: db.purge_expired(), 0, "db.purge_expired() when no live key has expired", "purge_expired returns how many it removed")
+    returns(lambda: db.get("a"), "2", "db.get('a') after db.purge_expired()", "purge_expired removes only expired entries")
 
 
 def test_purge_expired_removes_the_expired_keys_and_counts_them(solution, clock):
@@ -244,19 +244,19 @@ def test_purge_expired_removes_the_expired_keys_and_counts_them(solution, clock)
     db.set("c", "3", ttl=3)
     db.set("d", "4")
     clock.advance(2)
-    returned(db.purge_expired(), 2, "db.purge_expired() 2 s after setting a (ttl=1), b (ttl=2), c (ttl=3), d",
-             "purge_expired removes every expired entry and returns how many it removed")
-    returned(db.purge_expired(), 0, "db.purge_expired() a second time", "nothing is left to remove")
-    returned(db.get("c"), "3", "db.get('c') after the purge", "purge_expired removes only expired entries")
-    returned(db.get("d"), "4", "db.get('d') after the purge", "purge_expired removes only expired entries")
-    returned(len(db), 2, "len(db) after the purge", "len is the number of live keys")
+    returns(lambda: db.purge_expired(), 2, "db.purge_expired() 2 s after setting a (ttl=1), b (ttl=2), c (ttl=3), d",
+            "purge_expired removes every expired entry and returns how many it removed")
+    returns(lambda: db.purge_expired(), 0, "db.purge_expired() a second time", "nothing is left to remove")
+    returns(lambda: db.get("c"), "3", "db.get('c') after the purge", "purge_expired removes only expired entries")
+    returns(lambda: db.get("d"), "4", "db.get('d') after the purge", "purge_expired removes only expired entries")
+    returns(lambda: len(db), 2, "len(db) after the purge", "len is the number of live keys")
     clock.advance(1)
-    returned(db.purge_expired(), 1, "db.purge_expired() once 'c' expired too", "purge_expired returns how many it removed")
+    returns(lambda: db.purge_expired(), 1, "db.purge_expired() once 'c' expired too", "purge_expired returns how many it removed")
 
 
 def test_purge_expired_on_an_empty_database_returns_zero(solution, clock):
     db = solution(clock=clock)
-    returned(db.purge_expired(), 0, "db.purge_expired() on an empty database", "purge_expired returns how many it removed")
+    returns(lambda: db.purge_expired(), 0, "db.purge_expired() on an empty database", "purge_expired returns how many it removed")
 
 
 def test_purge_expired_counts_only_current_deadlines(solution, clock):
@@ -270,11 +270,11 @@ def test_purge_expired_counts_only_current_deadlines(solution, clock):
     db.set("d", "1", ttl=5)
     db.expire("d", 1)  # the deadline moved sooner
     clock.advance(1)
-    returned(db.purge_expired(), 1, "db.purge_expired() 1 s later, when only 'd' (expire('d', 1)) is due",
-             "purge_expired counts the keys whose current deadline passed; an old deadline counts for nothing")
+    returns(lambda: db.purge_expired(), 1, "db.purge_expired() 1 s later, when only 'd' (expire('d', 1)) is due",
+            "purge_expired counts the keys whose current deadline passed; an old deadline counts for nothing")
     for key, value in [("a", "2"), ("b", "2"), ("c", "1")]:
-        returned(db.get(key), value, code("db.get", key) + " after the purge", "purge_expired removes only expired keys")
-    returned(db.get("d"), None, "db.get('d') after the purge", EXPIRED)
+        returns(lambda: db.get(key), value, code("db.get", key) + " after the purge", "purge_expired removes only expired keys")
+    returns(lambda: db.get("d"), None, "db.get('d') after the purge", EXPIRED)
 
 
 def test_purge_then_set_again_works(solution, clock):
@@ -283,9 +283,9 @@ def test_purge_then_set_again_works(solution, clock):
     clock.advance(1)
     db.purge_expired()
     db.set("a", "2", ttl=1)
-    returned(db.get("a"), "2", "db.get('a') after the expired 'a' was purged and set again", "get returns the value stored under the key")
+    returns(lambda: db.get("a"), "2", "db.get('a') after the expired 'a' was purged and set again", "get returns the value stored under the key")
     clock.advance(1)
-    returned(db.purge_expired(), 1, "db.purge_expired() once the new 'a' expired", "purge_expired returns how many it removed")
+    returns(lambda: db.purge_expired(), 1, "db.purge_expired() once the new 'a' expired", "purge_expired returns how many it removed")
 
 
 @pytest.mark.parametrize("ttl, error, why", BAD_TTLS, ids=[repr(t[0]) for t in BAD_TTLS])
@@ -313,7 +313,7 @@ def test_a_ttl_that_is_not_an_int_or_float_raises_type_error(solution, clock):
     db = solution(clock=clock)
     ttl = Fraction(1, 2)
     raises(TypeError, code("db.set", "a", "1", ttl=ttl), lambda: db.set("a", "1", ttl=ttl), BAD_TTL)
-    returned("a" in db, False, f"'a' in db after {code('db.set', 'a', '1', ttl=ttl)} raised", BAD_TTL)
+    returns(lambda: "a" in db, False, f"'a' in db after {code('db.set', 'a', '1', ttl=ttl)} raised", BAD_TTL)
 
 
 @pytest.mark.parametrize("key", NOT_STR, ids=repr)
@@ -335,9 +335,9 @@ def test_set_with_ttl_still_rejects_a_non_str_key_or_value(solution, clock):
 def test_set_with_ttl_none_means_no_expiry(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=5)
-    returned(db.set("a", "2", ttl=None), None, "db.set('a', '2', ttl=None)", "set returns None")
+    returns(lambda: db.set("a", "2", ttl=None), None, "db.set('a', '2', ttl=None)", "set returns None")
     clock.advance(10)
-    returned(db.get("a"), "2", "db.get('a') 10 s after db.set('a', '2', ttl=None)", "without ttl, the key never expires")
+    returns(lambda: db.get("a"), "2", "db.get('a') 10 s after db.set('a', '2', ttl=None)", "without ttl, the key never expires")
 
 
 def test_the_database_reads_time_only_through_its_clock(solution, solution_dir, clock, monkeypatch):
@@ -377,11 +377,11 @@ def test_a_clock_far_from_the_real_time_is_obeyed(solution):
         clock = FakeClock(start)
         db = solution(clock=clock)
         db.set("a", "1", ttl=5)
-        returned(db.get("a"), "1", f"db.get('a') right after db.set('a', '1', ttl=5) with the clock at {start}",
-                 "the database reads time only through its clock: " + LIVE)
+        returns(lambda: db.get("a"), "1", f"db.get('a') right after db.set('a', '1', ttl=5) with the clock at {start}",
+                "the database reads time only through its clock: " + LIVE)
         clock.advance(5)
-        returned(db.get("a"), None, f"db.get('a') 5 s later by a clock that started at {start}",
-                 "the database reads time only through its clock: " + EXPIRED)
+        returns(lambda: db.get("a"), None, f"db.get('a') 5 s later by a clock that started at {start}",
+                "the database reads time only through its clock: " + EXPIRED)
 
 
 def test_the_default_clock_counts_seconds(solution):
@@ -500,9 +500,9 @@ def test_purge_expired_removes_them_from_memory(solution, clock):
     for i in range(10):
         db.set(f"k{i}", "v", ttl=1)
     clock.advance(1)
-    returned(db.purge_expired(), 10, "db.purge_expired() with 10 expired keys and no call since they expired",
-             "purge_expired returns how many it removed (exact when no other call came between)")
-    returned(db.purge_expired(), 0, "db.purge_expired() right after a purge", "nothing expired is left in memory")
+    returns(lambda: db.purge_expired(), 10, "db.purge_expired() with 10 expired keys and no call since they expired",
+            "purge_expired returns how many it removed (exact when no other call came between)")
+    returns(lambda: db.purge_expired(), 0, "db.purge_expired() right after a purge", "nothing expired is left in memory")
 
 
 # A failing run shrinks its calls to the shortest sequence: on a loaded machine

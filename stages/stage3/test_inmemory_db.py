@@ -20,7 +20,7 @@ from stages.support.inmemory_db import (
     fill,
     raises,
     rejects,
-    returned,
+    returns,
 )
 
 INNERMOST = "every read sees the innermost transaction's view: its own changes over its parents' over the database"
@@ -34,7 +34,7 @@ KEYS = ["a", "b", "c"]
 
 
 def depth_is(db, expected, after):
-    returned(db.depth, expected, f"db.depth after {after}", "depth is the number of open transactions")
+    returns(lambda: db.depth, expected, f"db.depth after {after}", "depth is the number of open transactions")
 
 
 def test_a_new_database_has_no_open_transaction(solution, clock):
@@ -59,11 +59,11 @@ def test_changes_inside_a_transaction_are_visible_inside_it(solution, clock):
     db.set("a", "10")
     db.delete("b")
     db.set("c", "3")
-    returned(db.get("a"), "10", "db.get('a') after db.set('a', '10') in the transaction", INNERMOST)
-    returned(db.get("b"), None, "db.get('b') after db.delete('b') in the transaction", INNERMOST)
-    returned("b" in db, False, "'b' in db after db.delete('b') in the transaction", INNERMOST)
-    returned("c" in db, True, "'c' in db after db.set('c', '3') in the transaction", INNERMOST)
-    returned(len(db), 2, "len(db) with 'a' replaced, 'b' deleted, 'c' added in the transaction", INNERMOST)
+    returns(lambda: db.get("a"), "10", "db.get('a') after db.set('a', '10') in the transaction", INNERMOST)
+    returns(lambda: db.get("b"), None, "db.get('b') after db.delete('b') in the transaction", INNERMOST)
+    returns(lambda: "b" in db, False, "'b' in db after db.delete('b') in the transaction", INNERMOST)
+    returns(lambda: "c" in db, True, "'c' in db after db.set('c', '3') in the transaction", INNERMOST)
+    returns(lambda: len(db), 2, "len(db) with 'a' replaced, 'b' deleted, 'c' added in the transaction", INNERMOST)
 
 
 def test_len_inside_a_transaction_counts_the_view(solution, clock):
@@ -71,15 +71,15 @@ def test_len_inside_a_transaction_counts_the_view(solution, clock):
     db.set("a", "1")
     db.begin()
     db.set("a", "2")
-    returned(len(db), 1, "len(db) after replacing committed 'a' in a transaction", INNERMOST + " (a key counts once)")
+    returns(lambda: len(db), 1, "len(db) after replacing committed 'a' in a transaction", INNERMOST + " (a key counts once)")
     db.delete("a")
-    returned(len(db), 0, "len(db) after deleting committed 'a' in a transaction", INNERMOST)
+    returns(lambda: len(db), 0, "len(db) after deleting committed 'a' in a transaction", INNERMOST)
     db.begin()
     db.set("a", "3")
     db.set("b", "4")
-    returned(len(db), 2, "len(db) after setting 'a' and 'b' in a nested transaction", INNERMOST)
+    returns(lambda: len(db), 2, "len(db) after setting 'a' and 'b' in a nested transaction", INNERMOST)
     db.delete("b")
-    returned(len(db), 1, "len(db) after deleting 'b' again", INNERMOST)
+    returns(lambda: len(db), 1, "len(db) after deleting 'b' again", INNERMOST)
 
 
 def test_rollback_discards_the_changes(solution, clock):
@@ -93,8 +93,8 @@ def test_rollback_discards_the_changes(solution, clock):
     db.rollback()  # what rollback() returns is left open
     depth_is(db, 0, "begin(), changes, rollback()")
     for key, value in [("a", "1"), ("b", "2"), ("c", None)]:
-        returned(db.get(key), value, code("db.get", key) + " after the rollback", ROLLBACK)
-    returned(len(db), 2, "len(db) after the rollback", ROLLBACK)
+        returns(lambda: db.get(key), value, code("db.get", key) + " after the rollback", ROLLBACK)
+    returns(lambda: len(db), 2, "len(db) after the rollback", ROLLBACK)
 
 
 def test_commit_keeps_the_changes(solution, clock):
@@ -108,8 +108,8 @@ def test_commit_keeps_the_changes(solution, clock):
     db.commit()  # what commit() returns is left open
     depth_is(db, 0, "begin(), changes, commit()")
     for key, value in [("a", "10"), ("b", None), ("c", "3")]:
-        returned(db.get(key), value, code("db.get", key) + " after the commit", COMMIT)
-    returned(len(db), 2, "len(db) after the commit", COMMIT)
+        returns(lambda: db.get(key), value, code("db.get", key) + " after the commit", COMMIT)
+    returns(lambda: len(db), 2, "len(db) after the commit", COMMIT)
 
 
 def test_commit_closes_only_the_innermost_transaction(solution, clock):
@@ -120,11 +120,11 @@ def test_commit_closes_only_the_innermost_transaction(solution, clock):
     db.set("a", "2")
     db.commit()
     depth_is(db, 1, "begin(), begin(), commit()")
-    returned(db.get("a"), "2", "db.get('a') after the inner commit", COMMIT)
+    returns(lambda: db.get("a"), "2", "db.get('a') after the inner commit", COMMIT)
     db.rollback()
     depth_is(db, 0, "begin(), begin(), commit(), rollback()")
-    returned(db.get("a"), None, "db.get('a') after the inner commit and the outer rollback",
-             "an inner commit's changes become part of the enclosing transaction, so its rollback discards them")
+    returns(lambda: db.get("a"), None, "db.get('a') after the inner commit and the outer rollback",
+            "an inner commit's changes become part of the enclosing transaction, so its rollback discards them")
 
 
 def test_rollback_closes_only_the_innermost_transaction(solution, clock):
@@ -136,10 +136,10 @@ def test_rollback_closes_only_the_innermost_transaction(solution, clock):
     db.set("b", "2")
     db.rollback()
     depth_is(db, 1, "begin(), begin(), rollback()")
-    returned(db.get("a"), "1", "db.get('a') after the inner rollback", "rollback discards only the innermost transaction's changes")
-    returned(db.get("b"), None, "db.get('b') after the inner rollback", ROLLBACK)
+    returns(lambda: db.get("a"), "1", "db.get('a') after the inner rollback", "rollback discards only the innermost transaction's changes")
+    returns(lambda: db.get("b"), None, "db.get('b') after the inner rollback", ROLLBACK)
     db.commit()
-    returned(db.get("a"), "1", "db.get('a') after the outer commit", COMMIT)
+    returns(lambda: db.get("a"), "1", "db.get('a') after the outer commit", COMMIT)
 
 
 def test_a_deletion_committed_into_the_enclosing_transaction_stays_deleted(solution, clock):
@@ -149,11 +149,11 @@ def test_a_deletion_committed_into_the_enclosing_transaction_stays_deleted(solut
     db.begin()
     db.delete("a")
     db.commit()
-    returned(db.get("a"), None, "db.get('a') after deleting it in an inner transaction and committing that", COMMIT)
-    returned(len(db), 0, "len(db) after deleting 'a' in an inner transaction and committing that", COMMIT)
+    returns(lambda: db.get("a"), None, "db.get('a') after deleting it in an inner transaction and committing that", COMMIT)
+    returns(lambda: len(db), 0, "len(db) after deleting 'a' in an inner transaction and committing that", COMMIT)
     db.commit()
-    returned(db.get("a"), None, "db.get('a') after committing the outer transaction too", COMMIT)
-    returned(db.delete("a"), False, "db.delete('a') after the deletion was committed", COMMIT)
+    returns(lambda: db.get("a"), None, "db.get('a') after committing the outer transaction too", COMMIT)
+    returns(lambda: db.delete("a"), False, "db.delete('a') after the deletion was committed", COMMIT)
 
 
 def test_an_inner_transaction_sees_its_parents_changes(solution, clock):
@@ -163,11 +163,11 @@ def test_an_inner_transaction_sees_its_parents_changes(solution, clock):
     db.set("a", "1")
     db.set("b", "1")
     db.begin()
-    returned(db.get("a"), "1", "db.get('a') in a nested transaction, set to '1' by the outer one", INNERMOST)
+    returns(lambda: db.get("a"), "1", "db.get('a') in a nested transaction, set to '1' by the outer one", INNERMOST)
     db.delete("b")
-    returned(db.get("b"), None, "db.get('b') after the nested transaction deleted it", INNERMOST)
+    returns(lambda: db.get("b"), None, "db.get('b') after the nested transaction deleted it", INNERMOST)
     db.rollback()
-    returned(db.get("b"), "1", "db.get('b') after rolling back the nested deletion", ROLLBACK)
+    returns(lambda: db.get("b"), "1", "db.get('b') after rolling back the nested deletion", ROLLBACK)
 
 
 @pytest.mark.parametrize("method", ["commit", "rollback"])
@@ -193,16 +193,16 @@ def test_ttl_inside_a_transaction_sees_the_innermost_view(solution, clock):
     db.set("a", "1", ttl=10)
     db.begin()
     db.expire("a", 20)
-    returned(db.ttl("a"), 20.0, "db.ttl('a') after db.expire('a', 20) in a transaction", INNERMOST)
+    returns(lambda: db.ttl("a"), 20.0, "db.ttl('a') after db.expire('a', 20) in a transaction", INNERMOST)
     db.begin()
     db.persist("a")
-    returned(db.ttl("a"), None, "db.ttl('a') after db.persist('a') in a nested transaction", INNERMOST)
+    returns(lambda: db.ttl("a"), None, "db.ttl('a') after db.persist('a') in a nested transaction", INNERMOST)
     db.delete("a")
     raises(KeyError, "db.ttl('a') after db.delete('a') in a nested transaction", lambda: db.ttl("a"), INNERMOST)
     db.rollback()
-    returned(db.ttl("a"), 20.0, "db.ttl('a') after rolling back the nested persist and delete", ROLLBACK)
+    returns(lambda: db.ttl("a"), 20.0, "db.ttl('a') after rolling back the nested persist and delete", ROLLBACK)
     db.rollback()
-    returned(db.ttl("a"), 10.0, "db.ttl('a') after rolling back the expire", ROLLBACK)
+    returns(lambda: db.ttl("a"), 10.0, "db.ttl('a') after rolling back the expire", ROLLBACK)
 
 
 def test_rollback_restores_a_deleted_key_with_its_value_and_expiry(solution, clock):
@@ -211,10 +211,10 @@ def test_rollback_restores_a_deleted_key_with_its_value_and_expiry(solution, clo
     db.begin()
     db.delete("a")
     db.rollback()
-    returned(db.get("a"), "1", "db.get('a') after begin(), delete('a'), rollback()", "a rollback restores a deleted key with its value")
-    returned(db.ttl("a"), 10.0, "db.ttl('a') after begin(), delete('a'), rollback()", "a rollback restores a deleted key with its expiry")
+    returns(lambda: db.get("a"), "1", "db.get('a') after begin(), delete('a'), rollback()", "a rollback restores a deleted key with its value")
+    returns(lambda: db.ttl("a"), 10.0, "db.ttl('a') after begin(), delete('a'), rollback()", "a rollback restores a deleted key with its expiry")
     clock.advance(10)
-    returned(db.get("a"), None, "db.get('a') at the restored key's deadline", "a rollback restores a deleted key with its expiry")
+    returns(lambda: db.get("a"), None, "db.get('a') at the restored key's deadline", "a rollback restores a deleted key with its expiry")
 
 
 def test_rollback_of_set_restores_the_old_value_and_expiry(solution, clock):
@@ -225,22 +225,22 @@ def test_rollback_of_set_restores_the_old_value_and_expiry(solution, clock):
     db.set("a", "2")
     db.set("b", "2", ttl=1)
     db.rollback()
-    returned(db.ttl("a"), 10.0, "db.ttl('a') after rolling back db.set('a', '2')", ROLLBACK)
-    returned(db.get("b"), "1", "db.get('b') after rolling back db.set('b', '2', ttl=1)", ROLLBACK)
-    returned(db.ttl("b"), None, "db.ttl('b') after rolling back db.set('b', '2', ttl=1)", ROLLBACK)
+    returns(lambda: db.ttl("a"), 10.0, "db.ttl('a') after rolling back db.set('a', '2')", ROLLBACK)
+    returns(lambda: db.get("b"), "1", "db.get('b') after rolling back db.set('b', '2', ttl=1)", ROLLBACK)
+    returns(lambda: db.ttl("b"), None, "db.ttl('b') after rolling back db.set('b', '2', ttl=1)", ROLLBACK)
     clock.advance(5)
-    returned(db.get("b"), "1", "db.get('b') 5 s after rolling back db.set('b', '2', ttl=1)", ROLLBACK)
+    returns(lambda: db.get("b"), "1", "db.get('b') 5 s after rolling back db.set('b', '2', ttl=1)", ROLLBACK)
 
 
 def test_rollback_of_persist_restores_the_expiry(solution, clock):
     db = solution(clock=clock)
     db.set("a", "1", ttl=10)
     db.begin()
-    returned(db.persist("a"), True, "db.persist('a') in a transaction", "persist returns True if the key had an expiry")
+    returns(lambda: db.persist("a"), True, "db.persist('a') in a transaction", "persist returns True if the key had an expiry")
     db.rollback()
-    returned(db.ttl("a"), 10.0, "db.ttl('a') after begin(), persist('a'), rollback()", "a rollback of persist restores the expiry")
+    returns(lambda: db.ttl("a"), 10.0, "db.ttl('a') after begin(), persist('a'), rollback()", "a rollback of persist restores the expiry")
     clock.advance(10)
-    returned(db.get("a"), None, "db.get('a') at its deadline, after the persist was rolled back", "a rollback of persist restores the expiry")
+    returns(lambda: db.get("a"), None, "db.get('a') at its deadline, after the persist was rolled back", "a rollback of persist restores the expiry")
 
 
 def test_rollback_of_expire_restores_the_old_expiry(solution, clock):
@@ -251,11 +251,11 @@ def test_rollback_of_expire_restores_the_old_expiry(solution, clock):
     db.expire("a", 1)
     db.expire("b", 1)
     db.rollback()
-    returned(db.ttl("a"), 10.0, "db.ttl('a') after begin(), expire('a', 1), rollback()", ROLLBACK)
-    returned(db.ttl("b"), None, "db.ttl('b') after begin(), expire('b', 1), rollback() on a key without expiry", ROLLBACK)
+    returns(lambda: db.ttl("a"), 10.0, "db.ttl('a') after begin(), expire('a', 1), rollback()", ROLLBACK)
+    returns(lambda: db.ttl("b"), None, "db.ttl('b') after begin(), expire('b', 1), rollback() on a key without expiry", ROLLBACK)
     clock.advance(5)
-    returned(db.get("a"), "1", "db.get('a') 5 s after the rolled-back expire('a', 1)", ROLLBACK)
-    returned(db.get("b"), "2", "db.get('b') 5 s after the rolled-back expire('b', 1)", ROLLBACK)
+    returns(lambda: db.get("a"), "1", "db.get('a') 5 s after the rolled-back expire('a', 1)", ROLLBACK)
+    returns(lambda: db.get("b"), "2", "db.get('b') 5 s after the rolled-back expire('b', 1)", ROLLBACK)
 
 
 def test_commit_keeps_expiry_changes(solution, clock):
@@ -268,11 +268,11 @@ def test_commit_keeps_expiry_changes(solution, clock):
     db.expire("b", 1)
     db.expire("c", 2)
     db.commit()
-    returned(db.ttl("a"), None, "db.ttl('a') after persist('a') was committed", COMMIT)
-    returned(db.ttl("b"), 1.0, "db.ttl('b') after expire('b', 1) was committed", COMMIT)
-    returned(db.ttl("c"), 2.0, "db.ttl('c') after expire('c', 2) was committed", COMMIT)
+    returns(lambda: db.ttl("a"), None, "db.ttl('a') after persist('a') was committed", COMMIT)
+    returns(lambda: db.ttl("b"), 1.0, "db.ttl('b') after expire('b', 1) was committed", COMMIT)
+    returns(lambda: db.ttl("c"), 2.0, "db.ttl('c') after expire('c', 2) was committed", COMMIT)
     clock.advance(2)
-    returned(sorted(k for k in "abc" if k in db), ["a"], "the keys still in db 2 s after the commit", COMMIT)
+    returns(lambda: sorted(k for k in "abc" if k in db), ["a"], "the keys still in db 2 s after the commit", COMMIT)
 
 
 def test_a_key_set_with_ttl_in_a_transaction_expires_on_schedule(solution, clock):
@@ -280,11 +280,11 @@ def test_a_key_set_with_ttl_in_a_transaction_expires_on_schedule(solution, clock
     db.begin()
     db.set("a", "1", ttl=5)
     clock.advance(5)
-    returned(db.get("a"), None, "db.get('a') inside the transaction 5 s after db.set('a', '1', ttl=5)",
-             ABSOLUTE + " (the key expires even before it is committed)")
+    returns(lambda: db.get("a"), None, "db.get('a') inside the transaction 5 s after db.set('a', '1', ttl=5)",
+            ABSOLUTE + " (the key expires even before it is committed)")
     db.commit()
-    returned(db.get("a"), None, "db.get('a') after committing, 5 s after db.set('a', '1', ttl=5)", ABSOLUTE)
-    returned(len(db), 0, "len(db) after committing a key that already expired", ABSOLUTE)
+    returns(lambda: db.get("a"), None, "db.get('a') after committing, 5 s after db.set('a', '1', ttl=5)", ABSOLUTE)
+    returns(lambda: len(db), 0, "len(db) after committing a key that already expired", ABSOLUTE)
 
 
 def test_the_deadline_is_fixed_when_the_call_is_made_not_at_commit(solution, clock):
@@ -295,11 +295,11 @@ def test_the_deadline_is_fixed_when_the_call_is_made_not_at_commit(solution, clo
     db.expire("c", 5)
     clock.advance(3)
     db.commit()
-    returned(db.ttl("a"), 2.0, "db.ttl('a') committed 3 s after db.set('a', '1', ttl=5)", ABSOLUTE)
-    returned(db.ttl("c"), 2.0, "db.ttl('c') committed 3 s after db.expire('c', 5)", ABSOLUTE)
+    returns(lambda: db.ttl("a"), 2.0, "db.ttl('a') committed 3 s after db.set('a', '1', ttl=5)", ABSOLUTE)
+    returns(lambda: db.ttl("c"), 2.0, "db.ttl('c') committed 3 s after db.expire('c', 5)", ABSOLUTE)
     clock.advance(2)
-    returned(db.get("a"), None, "db.get('a') 5 s after db.set('a', '1', ttl=5) made inside a transaction", ABSOLUTE)
-    returned(db.get("c"), None, "db.get('c') 5 s after db.expire('c', 5) made inside a transaction", ABSOLUTE)
+    returns(lambda: db.get("a"), None, "db.get('a') 5 s after db.set('a', '1', ttl=5) made inside a transaction", ABSOLUTE)
+    returns(lambda: db.get("c"), None, "db.get('c') 5 s after db.expire('c', 5) made inside a transaction", ABSOLUTE)
 
 
 def test_a_committed_key_expires_while_a_transaction_is_open(solution, clock):
@@ -307,10 +307,10 @@ def test_a_committed_key_expires_while_a_transaction_is_open(solution, clock):
     db.set("a", "1", ttl=5)
     db.begin()
     clock.advance(5)
-    returned(db.get("a"), None, "db.get('a') inside a transaction, at the deadline of the committed 'a'", ABSOLUTE)
-    returned(len(db), 0, "len(db) inside a transaction, after the only key expired", ABSOLUTE)
+    returns(lambda: db.get("a"), None, "db.get('a') inside a transaction, at the deadline of the committed 'a'", ABSOLUTE)
+    returns(lambda: len(db), 0, "len(db) inside a transaction, after the only key expired", ABSOLUTE)
     db.rollback()
-    returned(db.get("a"), None, "db.get('a') after the rollback, past its deadline", ABSOLUTE)
+    returns(lambda: db.get("a"), None, "db.get('a') after the rollback, past its deadline", ABSOLUTE)
 
 
 def test_purge_inside_a_transaction_keeps_a_key_the_transaction_set_again(solution, clock):
@@ -320,10 +320,10 @@ def test_purge_inside_a_transaction_keeps_a_key_the_transaction_set_again(soluti
     db.set("a", "1")
     clock.advance(5)
     db.purge_expired()
-    returned(db.get("a"), "1", "db.get('a') after purge_expired() inside the transaction that set 'a' without ttl", PURGE)
+    returns(lambda: db.get("a"), "1", "db.get('a') after purge_expired() inside the transaction that set 'a' without ttl", PURGE)
     db.commit()
-    returned(db.get("a"), "1", "db.get('a') after committing that transaction", PURGE)
-    returned(len(db), 1, "len(db) after committing that transaction", PURGE)
+    returns(lambda: db.get("a"), "1", "db.get('a') after committing that transaction", PURGE)
+    returns(lambda: len(db), 1, "len(db) after committing that transaction", PURGE)
 
 
 def test_purge_inside_a_transaction_keeps_a_key_the_transaction_persisted(solution, clock):
@@ -334,10 +334,10 @@ def test_purge_inside_a_transaction_keeps_a_key_the_transaction_persisted(soluti
         db.persist("a")
         clock.advance(5)
         db.purge_expired()
-        returned(db.get("a"), "0", "db.get('a') after persist('a') and purge_expired() inside a transaction", PURGE)
+        returns(lambda: db.get("a"), "0", "db.get('a') after persist('a') and purge_expired() inside a transaction", PURGE)
         getattr(db, close)()
         expected = "0" if close == "commit" else None
-        returned(db.get("a"), expected, f"db.get('a') after persist('a'), purge_expired(), {close}()", PURGE)
+        returns(lambda: db.get("a"), expected, f"db.get('a') after persist('a'), purge_expired(), {close}()", PURGE)
 
 
 def test_purge_inside_a_transaction_keeps_the_committed_value_under_an_expired_change(solution, clock):
@@ -349,12 +349,12 @@ def test_purge_inside_a_transaction_keeps_the_committed_value_under_an_expired_c
     db.expire("b", 5)
     clock.advance(5)
     db.purge_expired()
-    returned(db.get("a"), None, "db.get('a') inside the transaction, after its ttl=5 passed and a purge", ABSOLUTE)
-    returned(db.get("b"), None, "db.get('b') inside the transaction, after its expire('b', 5) passed and a purge", ABSOLUTE)
+    returns(lambda: db.get("a"), None, "db.get('a') inside the transaction, after its ttl=5 passed and a purge", ABSOLUTE)
+    returns(lambda: db.get("b"), None, "db.get('b') inside the transaction, after its expire('b', 5) passed and a purge", ABSOLUTE)
     db.rollback()
-    returned(db.get("a"), "0", "db.get('a') after rolling back the transaction (it held a ttl=5 change of 'a')", PURGE)
-    returned(db.get("b"), "0", "db.get('b') after rolling back the transaction (it held expire('b', 5))", PURGE)
-    returned(len(db), 2, "len(db) after the rollback", PURGE)
+    returns(lambda: db.get("a"), "0", "db.get('a') after rolling back the transaction (it held a ttl=5 change of 'a')", PURGE)
+    returns(lambda: db.get("b"), "0", "db.get('b') after rolling back the transaction (it held expire('b', 5))", PURGE)
+    returns(lambda: len(db), 2, "len(db) after the rollback", PURGE)
 
 
 def test_purge_inside_a_transaction_keeps_a_key_whose_deletion_is_rolled_back(solution, clock):
@@ -366,8 +366,8 @@ def test_purge_inside_a_transaction_keeps_a_key_whose_deletion_is_rolled_back(so
     clock.advance(1)
     db.purge_expired()
     db.rollback()
-    returned(db.get("a"), "0", "db.get('a') after begin(), delete('a'), purge_expired(), rollback()", PURGE)
-    returned(db.ttl("a"), 9.0, "db.ttl('a') after begin(), delete('a'), purge_expired(), rollback()", PURGE)
+    returns(lambda: db.get("a"), "0", "db.get('a') after begin(), delete('a'), purge_expired(), rollback()", PURGE)
+    returns(lambda: db.ttl("a"), 9.0, "db.ttl('a') after begin(), delete('a'), purge_expired(), rollback()", PURGE)
 
 
 def test_transaction_block_commits_on_normal_exit(solution, clock):
@@ -380,8 +380,8 @@ def test_transaction_block_commits_on_normal_exit(solution, clock):
         db.set("a", "1")
         db.set("b", "2")
     depth_is(db, 0, "leaving `with db.transaction():` normally")
-    returned(db.get("a"), "1", "db.get('a') after a `with db.transaction():` block that set it", "the block commits on normal exit")
-    returned(db.get("b"), "2", "db.get('b') after a `with db.transaction():` block that set it", "the block commits on normal exit")
+    returns(lambda: db.get("a"), "1", "db.get('a') after a `with db.transaction():` block that set it", "the block commits on normal exit")
+    returns(lambda: db.get("b"), "2", "db.get('b') after a `with db.transaction():` block that set it", "the block commits on normal exit")
 
 
 class Stop(Exception):
@@ -421,8 +421,8 @@ def test_transaction_block_rolls_back_and_reraises_when_it_raises(solution, cloc
             f" {ROLLS_BACK}"
         )
     depth_is(db, 0, f"a `with db.transaction():` block raised {error.__name__} ({ROLLS_BACK})")
-    returned(db.get("a"), "0", f"db.get('a') after a block that changed it raised {error.__name__}", ROLLS_BACK)
-    returned(db.get("b"), None, f"db.get('b') after a block that set it raised {error.__name__}", ROLLS_BACK)
+    returns(lambda: db.get("a"), "0", f"db.get('a') after a block that changed it raised {error.__name__}", ROLLS_BACK)
+    returns(lambda: db.get("b"), None, f"db.get('b') after a block that set it raised {error.__name__}", ROLLS_BACK)
 
 
 def test_transaction_blocks_nest_inside_open_transactions(solution, clock):
@@ -432,9 +432,9 @@ def test_transaction_blocks_nest_inside_open_transactions(solution, clock):
         depth_is(db, 2, "`with db.transaction():` inside begin()")
         db.set("a", "1")
     depth_is(db, 1, "leaving the nested `with db.transaction():`")
-    returned(db.get("a"), "1", "db.get('a') after the nested block committed", COMMIT)
+    returns(lambda: db.get("a"), "1", "db.get('a') after the nested block committed", COMMIT)
     db.rollback()
-    returned(db.get("a"), None, "db.get('a') after rolling back the outer transaction", COMMIT)
+    returns(lambda: db.get("a"), None, "db.get('a') after rolling back the outer transaction", COMMIT)
 
 
 # The complexity checks build databases of 200,000 keys: on a loaded machine that

@@ -2,7 +2,7 @@
 
 - ``FakeClock`` and the ``clock`` fixture: time that moves only when a test
   calls ``clock.advance(seconds)``; no test sleeps.
-- ``returned``/``raises``/``unchanged``: assertions whose messages say what
+- ``returns``/``raises``/``unchanged``: assertions whose messages say what
   was called, what came back and what the contract expects.
 - ``scan_problem``: what is wrong with a ``scan()`` result, in words
   (a ``tuple`` subclass such as a named tuple is a fine pair).
@@ -39,7 +39,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from dojo.testing import FakeClock, ModelMachine, code, mismatch, where
+from dojo.testing import FakeClock, ModelMachine, code, mismatch, short, where
 from dojo.testing import same as typed_same
 from dojo.testing import sentence
 
@@ -68,10 +68,26 @@ def same(got: Any, expected: Any) -> bool:
     return typed_same(got, expected, tolerance=TOLERANCE)
 
 
-def returned(got: Any, expected: Any, call: str, rule: str) -> None:
-    """Assert ``call`` returned ``expected``; the message quotes the contract's ``rule``."""
-    if not same(got, expected):
-        raise AssertionError(f"{mismatch(call, got, expected)}: {sentence(rule)}")
+def returns(run: Callable[[], Any], expected: Any, call: str, rule: str) -> Any:
+    """Make the call (``run``, written ``call``); fail unless it returns ``expected``.
+
+    The call is made here, not in the test's line, so that an exception from
+    the solution is one line naming the call, what was expected, the
+    contract's ``rule`` and the solution's line, not two tracebacks.
+    """
+    try:
+        got = run()
+    except NotImplementedError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - reported with the call that raised it
+        message = (
+            f"{call} raised {type(exc).__name__}: {exc}; expected {short(expected)}: {sentence(rule)}{where(exc)}"
+        )
+    else:
+        if same(got, expected):
+            return got
+        message = f"{mismatch(call, got, expected)}: {sentence(rule)}"
+    raise AssertionError(message)
 
 
 def raises(expected: type[BaseException], call: str, run: Callable[[], Any], rule: str) -> BaseException:

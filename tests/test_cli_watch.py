@@ -121,3 +121,20 @@ def test_watch_exits_cleanly_on_ctrl_c(repo, watching):  # noqa: F811
     assert proc.wait(timeout=10) in (0, 1)
     assert "Traceback" not in screen.text
     assert termios.tcgetattr(slave) == saved
+
+
+def test_a_save_during_a_run_stops_it_and_runs_the_new_code_at_once(repo, watching):  # noqa: F811
+    proc, screen, slave, saved = watching
+    screen.expect(r"run 1 at")
+    solution = repo / "katas" / "tally" / "tally.py"
+    solution.write_text("import time\n\ntime.sleep(30)  # a slow run\n\n" + REFERENCE[1])
+    screen.expect(r"(?s)run 1 at.*Running stages 1 to 1 of tally")
+    time.sleep(0.5)  # the slow run is going on
+    solution.write_text(REFERENCE[1])
+    saved_at = time.monotonic()
+    screen.expect(r"run 2 at", timeout=25)
+    screen.expect(r"stage 1\s+Counting\s+passed \(2 of 2\)")
+    assert time.monotonic() - saved_at < 15, "the run of the older code was waited out"
+    screen.send("q")
+    screen.expect(r"dojo watch: stopped after 2 run\(s\)\.")
+    assert proc.wait(timeout=10) == 0

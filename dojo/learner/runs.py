@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,20 +81,23 @@ def run_stage(
     solution: Path | None = None,
     extra: tuple[str, ...] = (),
     on_line: Callable[[str], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
 ) -> RunOutcome:
     """Run stages 1..``stage`` of ``kata``, quietly, and collect what it printed.
 
     With ``on_line``, each line of the output is passed to it as it comes
-    (``dojo watch`` shows failures while the run goes on).
+    (``dojo watch`` shows failures while the run goes on). With ``cancel``,
+    asked every tenth of a second, the run is stopped as soon as it says so,
+    and ``Cancelled`` is raised (``dojo watch``: a newer save makes it stale).
     """
     with tempfile.TemporaryDirectory(prefix="dojo-run-") as tmp:
         report = Path(tmp) / "results.json"
         line = [*command(kata, stage, solution), "--dojo-json", str(report), *extra, "-q"]
-        if on_line is None:
+        if on_line is None and cancel is None:
             proc = subprocess.run(line, cwd=ws.root, capture_output=True, text=True, stdin=subprocess.DEVNULL)
             returncode, output = proc.returncode, (proc.stdout or "") + (proc.stderr or "")
         else:
-            returncode, output = _streamed(line, ws.root, on_line)
+            returncode, output = _streamed(line, ws.root, on_line or _ignore, cancel or _never)
         try:
             results = json.loads(report.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -102,9 +107,24 @@ def run_stage(
     return RunOutcome(kata, stage, returncode, found, output)
 
 
-def _streamed(line: list[str], cwd: Path, on_line: Callable[[str], None]) -> tuple[int, str]:
+class Cancelled(Exception):
+    """A streamed run was stopped before its end, as its ``cancel`` asked."""
+
+
+def _ignore(line: str) -> None:
+    pass
+
+
+def _never() -> bool:
+    return False
+
+
+def _streamed(
+    line: list[str], cwd: Path, on_line: Callable[[str], None], cancel: Callable[[], bool]
+) -> tuple[int, str]:
     """Run ``line``, passing each output line to ``on_line``; its exit code and whole output."""
     lines: list[str] = []
+    arrived: queue.Queue[str | None] = queue.Queue()
     env = dict(os.environ, PYTHONUNBUFFERED="1")  # each line as it is written, not when a buffer fills
     proc = subprocess.Popen(
         line,
@@ -115,13 +135,28 @@ def _streamed(line: list[str], cwd: Path, on_line: Callable[[str], None]) -> tup
         stdin=subprocess.DEVNULL,
         text=True,
     )
-    try:
+
+    def read() -> None:  # a thread, so that the loop below can ask cancel() while no line comes
         assert proc.stdout is not None  # asked for above
         for text in proc.stdout:
-            lines.append(text)
-            on_line(text.rstrip("\n"))
-        return proc.wait(), "".join(lines)
-    except BaseException:  # Ctrl-C in dojo watch: the run must not outlive it
+            arrived.put(text)
+        arrived.put(None)
+
+    threading.Thread(target=read, name="dojo-run-output", daemon=True).start()
+    try:
+        while True:
+            try:
+                text = arrived.get(timeout=0.1)
+            except queue.Empty:
+                text = ""
+            if text is None:
+                return proc.wait(), "".join(lines)
+            if text:
+                lines.append(text)
+                on_line(text.rstrip("\n"))
+            if cancel():
+                raise Cancelled
+    except BaseException:  # cancelled, or Ctrl-C in dojo watch: the run must not outlive it
         proc.kill()
         proc.wait()
         raise

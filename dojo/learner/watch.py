@@ -31,6 +31,7 @@ from dojo.live import LINE as LIVE
 
 KEYS = "Keys: [h] hint  [t] task text  [r] rerun  [q] quit  (Ctrl-C also quits)"
 DEBOUNCE_ENV = "DOJO_WATCH_DEBOUNCE_MS"
+QUIT_KEYS = ("q", "Q", "\x04")  # \x04: Ctrl-D
 
 
 class Outcome(enum.Enum):
@@ -97,8 +98,10 @@ def _keys(events: queue.Queue, stop: threading.Event):
 class Watch:
     """The state of one watch session and the screen it draws."""
 
-    def __init__(self, ws: Workspace, kata: Kata, out: Console):
+    def __init__(self, ws: Workspace, kata: Kata, out: Console, events: queue.Queue | None = None):
         self.ws, self.kata, self.out = ws, kata, out
+        self.events = events if events is not None else queue.Queue()
+        self.changed = False  # a file changed while a run was going on
         self.count = 0
         self.extra: list[RenderableType] = []
         self.last: RenderableType | None = None
@@ -106,10 +109,20 @@ class Watch:
 
     def run_current(self) -> None:
         """Run the current stage (and those before it), then redraw."""
-        stage = interview.unlocked_stage(self.ws, self.kata)
-        self.out.clear()
-        self.out.print(Text(f"Running stages 1 to {stage} of {self.kata.name}…", style="dim"))
-        outcome = runs.run_stage(self.ws, self.kata, stage, on_line=self.live)
+        while True:
+            stage = interview.unlocked_stage(self.ws, self.kata)
+            self.out.clear()
+            self.out.print(Text(f"Running stages 1 to {stage} of {self.kata.name}…", style="dim"))
+            self.changed = False
+            try:
+                outcome = runs.run_stage(
+                    self.ws, self.kata, stage, on_line=self.live, cancel=self.interrupted
+                )
+                break
+            except runs.Cancelled:
+                if not self.changed:
+                    return  # q was pressed: the loop quits next
+                # A newer save: this run's result would be stale, so run the new code at once.
         notes = interview.observe(self.ws)
         self.count += 1
         self.exit_code = outcome.exit_code
@@ -119,6 +132,24 @@ class Watch:
         self.last = views.run_summary(outcome, progress)
         self.extra = [views.note_view(n) for n in notes]
         self.draw()
+
+    def interrupted(self) -> bool:
+        """Whether the run going on should stop: a file changed (its result would be
+        stale) or a quit key was pressed (left in the queue for the loop to act on)."""
+        kept, stop = [], False
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(event, FilesChanged):
+                self.changed = stop = True
+                continue
+            kept.append(event)
+            stop = stop or (isinstance(event, KeyPressed) and event.key in QUIT_KEYS)
+        for event in kept:
+            self.events.put(event)
+        return stop
 
     def live(self, line: str) -> None:
         """A failure the run reported as it happened: shown at once, before the run ends."""
@@ -148,7 +179,7 @@ class Watch:
         match event:
             case FilesChanged():
                 self.run_current()
-            case KeyPressed(key="q" | "Q" | "\x04"):
+            case KeyPressed(key=key) if key in QUIT_KEYS:
                 return Outcome.QUIT
             case KeyPressed(key="r" | "R" | "n"):
                 self.run_current()
@@ -180,7 +211,7 @@ def watch(ws: Workspace, kata: Kata, out: Console) -> int:
         signal.signal(signal.SIGINT, signal.default_int_handler)
     events: queue.Queue = queue.Queue()
     stop = threading.Event()
-    session = Watch(ws, kata, out)
+    session = Watch(ws, kata, out, events)
     watcher = threading.Thread(
         target=_watch_files, args=(folder, events, stop), name="dojo-watch", daemon=True
     )

@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from dojo import scaffold, stubs
 from dojo.catalog import Kata
@@ -21,6 +22,7 @@ from dojo.learner import interview as interview_
 from dojo.learner import reset as reset_
 from dojo.learner import status as status_
 from dojo.learner.workspace import FAILING, OK, USAGE, Problem, Workspace
+from dojo.live import LINE as LIVE
 
 EXIT_CODES = "Exit codes: 0 ok, 1 tests failing (or a stage not yet passed), 2 usage error."
 UNKNOWN_COMMAND = "no such command {name!r}; the commands are: {commands}"
@@ -202,15 +204,22 @@ def run(kata: str | None, stage: int | None, solution: str | None, verbose: bool
     chosen = pick(ws, kata)
     stage = ws.check_stage(chosen, stage) if stage else interview_.unlocked_stage(ws, chosen)
     out = views.console()
+
+    def as_it_comes(line: str) -> None:
+        """pytest's output as it is written (-v), or else each failure's line the moment it happens."""
+        if verbose:
+            out.print(line, markup=False, highlight=False)
+        elif LIVE.match(line):
+            out.print(Text(line, style="red"))
+
     outcome = runs.run_stage(
         ws,
         chosen,
         stage,
         solution=Path(solution) if solution else None,
         extra=() if verbose else ("--tb=no",),
+        on_line=as_it_comes,
     )
-    if verbose:
-        out.print(outcome.output, markup=False, highlight=False)
     notes = interview_.observe(ws)
     progress = state.kata_progress(ws, chosen)
     if solution is not None or not progress.ran:  # not the learner's code: this run only

@@ -24,7 +24,6 @@ from stages.support.p2p_swarm_manifest import (
     VERIFY,
     VERIFY_PROOF,
     ZERO,
-    Calls,
     attempt,
     build,
     expected_chunks,

@@ -14,14 +14,15 @@ reruns it; the message of that last failure carries the log, so the learner
 sees exactly the calls, in their own API, that break their solution.
 
 One formatter writes the arguments of every recorded call: :func:`source`
-(``repr``, but code that runs for ``nan`` and paths, and cut when long),
-:func:`arguments` and :func:`code`.
+(``repr``, but code that runs for ``nan`` and paths), :func:`arguments` and
+:func:`code`.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from pathlib import PurePath
 from typing import Any, NoReturn
 
 from dojo.equality import same
@@ -35,18 +36,20 @@ CALLS = "The calls that lead to it (paste them into a Python shell at the reposi
 SHORTEST = "Shortest failing sequence of calls (paste it into a Python shell at the repository's root):"
 
 
-def source(value: Any, limit: int = 200) -> str:
-    """``value`` as code: its ``repr``, but ``float('nan')`` for a float that is not finite
-    and ``Path('...')`` for a path; a ``repr`` longer than ``limit`` is cut."""
+def source(value: Any) -> str:
+    """``value`` as code that runs when pasted: its ``repr``, but ``float('nan')`` for a float
+    that is not finite and ``Path('...')`` for a path. Never cut: a repro must run."""
     if isinstance(value, float) and not math.isfinite(value):
         return f"float({str(value)!r})"
-    return short(value, limit)
+    if isinstance(value, PurePath):
+        return f"Path({str(value)!r})"
+    return repr(value)
 
 
-def arguments(args: Iterable[Any], kwargs: dict[str, Any] | None = None, limit: int = 200) -> str:
+def arguments(args: Iterable[Any], kwargs: dict[str, Any] | None = None) -> str:
     """``1, 'a', default=None``: a call's arguments as the learner would type them."""
-    parts = [source(a, limit) for a in args]
-    parts += [f"{k}={source(v, limit)}" for k, v in (kwargs or {}).items()]
+    parts = [source(a) for a in args]
+    parts += [f"{k}={source(v)}" for k, v in (kwargs or {}).items()]
     return ", ".join(parts)
 
 
@@ -137,10 +140,10 @@ class CallLog:
         self.note(text)
         try:
             got = run()
+        except NotImplementedError:
+            raise  # the stub's, even where a RuntimeError (its base) is expected
         except kind as exc:
             return exc
-        except NotImplementedError:
-            raise
         except Exception as exc:  # noqa: BLE001 - reported as the wrong exception
             message = (
                 f"{text} raised {type(exc).__name__}: {exc}; expected {name}: {sentence(rule)}{where(exc)}"

@@ -20,6 +20,9 @@ from dojo.stages import StageFile
 LIMIT = 300  # characters of a message on its live line
 # "  stage 2, test_name: message": what a reader of pytest's output (dojo watch) looks for.
 LINE = re.compile(r"^  stage \d+, ")
+HARNESS_EXCEPTION = re.compile(
+    r"^(?:stages|dojo)\.[\w.]+: "
+)  # stages.support.lru_cache.DeadlockSuspected: ...
 
 
 def live_line(stage: int, test: str, message: str) -> str:
@@ -44,7 +47,8 @@ class LiveFailures:
         if address is None or not report.failed or not self.failures.get(address):
             return
         message = self.failures[address][-1]["message"]
-        message = message.removeprefix("AssertionError: ")  # every check's failure: the words matter
+        # A check's failure: the words matter, not the harness's name for the exception.
+        message = HARNESS_EXCEPTION.sub("", message.removeprefix("AssertionError: "), count=1)
         if (address, message) in self.shown:
             return
         self.shown.add((address, message))

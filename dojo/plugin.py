@@ -35,6 +35,7 @@ from dojo.results import (
     StageResult,
 )
 from dojo.stages import StageFile, classify, expand_args, is_stage_arg, selected
+from dojo.watchdog import WATCHDOG
 
 SOLUTION_HELP = (
     "folder laid out like katas/ whose <kata>/ subfolder is the solution "
@@ -68,6 +69,7 @@ class DojoRun:
     locked: set[str] = field(default_factory=set)  # tests the harness itself skipped
     failing: set[StageFile] = field(default_factory=set)  # stages with a failure so far
     failures: dict[StageFile, list[dict]] = field(default_factory=dict)
+    watched: str | None = None  # the kata whose tests the deadlock watchdog is watching
     exitstatus: int = 0
 
     def highest_stage(self, kata: str) -> int:
@@ -336,6 +338,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     run, address = _stage_test(item)
     if address is None:
         return
+    if run.watched != address.kata:  # a hang says one kata's solution is broken, not the next one's
+        WATCHDOG.reset()
+        run.watched = address.kata
     locked_by = run.lock_of(address)
     if locked_by is not None:
         run.locked.add(item.nodeid)

@@ -51,14 +51,15 @@ class Watchdog:
     """
 
     SIGNAL = getattr(signal, "SIGUSR1", None)
-    FLOOR = 0.25  # the shortest wait, once a hang was seen
+    FLOOR = 0.25  # the shortest limit for one guarded call, once a hang was seen
+    PATIENCE_AFTER_A_HANG = 1.0  # the longest wait for threads, once a hang was seen
 
     # A guarded call is one call on a small object: microseconds. Two seconds
     # is a stall no busy machine gives a live call, and a deadlock costs the
     # learner two seconds, not five.
     def __init__(self, limit: float = 2.0) -> None:
-        self.limit = limit
-        self.hangs = 0  # hangs seen in this run, by the watchdog or reported by a thread test
+        self.initial = self.limit = limit
+        self.hangs = 0  # hangs seen for this solution, by the watchdog or reported by a thread test
         self.serial = 0
         self.running: tuple[int, float] | None = None  # (serial, start) of the call in progress
         self.fired: int | None = None
@@ -94,18 +95,24 @@ class Watchdog:
             raise Hung(limit)
 
     def hung(self) -> None:
-        """Record a hang: from now on every wait of the run is short.
+        """Record a hang: from now on every wait for this solution is short.
 
-        Once a solution has hung it is broken everywhere (its lock may still
-        be held by a stuck thread), and each later test would wait out its
-        full limit for nothing.
+        A solution that hung once usually hangs in every test of the same
+        kind (the same lock taken twice), and each would wait out its full
+        limit for nothing. The plugin calls ``reset`` when the next test is
+        another kata's.
         """
         self.hangs += 1
         self.limit = max(self.FLOOR, self.limit / 4)
 
     def patience(self, limit: float) -> float:
-        """How long to wait for threads that may hang: ``limit``, or less once a hang was seen."""
-        return min(limit, max(self.FLOOR, self.limit)) if self.hangs else limit
+        """How long to wait for threads that may hang: ``limit``, or at most a second once a
+        hang was seen (a thread test may wait a fifth of a second by design)."""
+        return min(limit, self.PATIENCE_AFTER_A_HANG) if self.hangs else limit
+
+    def reset(self) -> None:
+        """Another solution (another kata) is tested next: its calls get the full limit again."""
+        self.limit, self.hangs = self.initial, 0
 
     @contextlib.contextmanager
     def guard(self):

@@ -138,3 +138,12 @@ def test_a_save_during_a_run_stops_it_and_runs_the_new_code_at_once(repo, watchi
     screen.send("q")
     screen.expect(r"dojo watch: stopped after 2 run\(s\)\.")
     assert proc.wait(timeout=10) == 0
+
+
+def test_a_streamed_run_ends_even_when_its_output_is_not_utf8(tmp_path):
+    from dojo.learner.runs import _streamed
+
+    seen: list[str] = []
+    line = [sys.executable, "-c", "import sys; sys.stdout.buffer.write(bytes([111, 107, 10, 255, 254, 10]))"]
+    returncode, output = _streamed(line, tmp_path, seen.append, lambda: False)
+    assert returncode == 0 and seen[0] == "ok" and len(seen) == 2

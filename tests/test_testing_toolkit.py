@@ -18,6 +18,9 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from dojo.live import HARNESS_EXCEPTION
+from dojo.watchdog import Watchdog
+
 from dojo.testing import (
     CallLog,
     Finding,
@@ -283,7 +286,8 @@ def test_code_writes_a_call_that_runs_when_pasted():
     assert code("db.set", "a", "1", ttl=float("inf")) == "db.set('a', '1', ttl=float('inf'))"
     assert eval(source(float("nan")), {}) != eval(source(float("nan")), {})  # noqa: S307 - it is nan
     assert code("cache.save", Path("/tmp/x")) == "cache.save(Path('/tmp/x'))"
-    assert len(code("f", "x" * 1000)) < 250
+    long_text, long_bytes = "x" * 1000, bytes(range(256))
+    assert eval(code("tuple", [long_text, long_bytes]), {}) == (long_text, long_bytes)  # noqa: S307 - never cut
 
 
 def failure(check) -> str:
@@ -324,6 +328,14 @@ def test_raises_wants_the_exception_the_contract_names():
     assert failure(lambda: log.raises((TypeError, ValueError), "k.get(1)", lambda: {}[1], "rule")).startswith(
         "k.get(1) raised KeyError: 1; expected TypeError or ValueError: rule."
     )
+
+
+def test_raises_lets_the_stub_s_not_implemented_error_through_even_where_its_base_is_expected():
+    def stub():
+        raise NotImplementedError("implement commit()")
+
+    with pytest.raises(NotImplementedError):
+        CallLog().raises(RuntimeError, "db.commit()", stub, "commit outside a transaction raises RuntimeError")
 
 
 def test_a_tolerance_accepts_a_computed_float_that_differs_in_its_last_bits():
@@ -378,3 +390,23 @@ def test_drawn_lets_a_subclass_draw_what_finds_the_bug_and_the_failure_shows_the
     assert message.startswith("c.n returned 8; expected 7: n is the sum of what was added.")
     assert "Shortest failing sequence" in message
     assert message.endswith("    c = Counter()\n    c.add(7)\n")
+
+
+# --------------------------------------------------------------------------- deadlock waits
+
+
+def test_after_a_hang_thread_waits_are_short_but_not_shorter_than_a_test_may_need():
+    watchdog = Watchdog()
+    assert watchdog.patience(10) == 10
+    watchdog.hung()
+    watchdog.hung()
+    assert watchdog.patience(10) == 1.0 and watchdog.patience(0.5) == 0.5
+    assert watchdog.limit < 2.0
+    watchdog.reset()  # the next kata's solution: full waits again
+    assert watchdog.patience(10) == 10 and watchdog.limit == 2.0
+
+
+def test_a_live_line_keeps_the_words_not_the_harness_s_exception_name():
+    message = "stages.support.lru_cache.DeadlockSuspected: deadlock suspected: cache.get(1) did not return"
+    assert HARNESS_EXCEPTION.sub("", message) == "deadlock suspected: cache.get(1) did not return"
+    assert HARNESS_EXCEPTION.sub("", "KeyError: 'a'") == "KeyError: 'a'"

@@ -134,13 +134,16 @@ def _streamed(
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         text=True,
+        errors="replace",  # a solution may write any bytes to the terminal
     )
 
     def read() -> None:  # a thread, so that the loop below can ask cancel() while no line comes
         assert proc.stdout is not None  # asked for above
-        for text in proc.stdout:
-            arrived.put(text)
-        arrived.put(None)
+        try:
+            for text in proc.stdout:
+                arrived.put(text)
+        finally:
+            arrived.put(None)  # the end, however reading ended: the loop below must not wait forever
 
     threading.Thread(target=read, name="dojo-run-output", daemon=True).start()
     try:

@@ -47,6 +47,7 @@ from dojo.testing import (
     same,
     scan_source,
     short,
+    source,
     where,
 )
 
@@ -207,7 +208,7 @@ class Session:
         return self.guarded(lambda: len(self.cache))
 
     def contains(self, key: Any) -> Any:
-        self.last = f"{short(key, 200)} in cache"
+        self.last = f"{source(key)} in cache"
         self.log.note(self.last)
         return self.guarded(lambda: key in self.cache)
 
@@ -217,11 +218,11 @@ class Session:
         return self.guarded(lambda: self.cache.capacity)
 
     def get_or_set(self, key: Any, factory: Callable[[], Any], shown: str) -> Any:
-        return self._call("get_or_set", key, factory, shown=f"{short(key)}, {shown}")
+        return self._call("get_or_set", key, factory, shown=f"{source(key)}, {shown}")
 
     def update(self, key: Any, fn: Callable[[Any], Any], shown: str, *default: Any, **kw: Any) -> Any:
         extra = arguments(default, kw)
-        text = f"{short(key)}, {shown}" + (f", {extra}" if extra else "")
+        text = f"{source(key)}, {shown}" + (f", {extra}" if extra else "")
         return self._call("update", key, fn, *default, shown=text, **kw)
 
     def to_bytes(self) -> Any:

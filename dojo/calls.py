@@ -136,18 +136,38 @@ class CallLog:
         rule: str,
     ) -> BaseException:
         """Record and make the call; fail unless it raises ``kind`` (or a subclass)."""
-        name = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
         self.note(text)
-        try:
-            got = run()
-        except NotImplementedError:
-            raise  # the stub's, even where a RuntimeError (its base) is expected
-        except kind as exc:
-            return exc
-        except Exception as exc:  # noqa: BLE001 - reported as the wrong exception
-            message = (
-                f"{text} raised {type(exc).__name__}: {exc}; expected {name}: {sentence(rule)}{where(exc)}"
-            )
-        else:
-            message = f"{text} returned {short(got, 200)}; expected it to raise {name}: {sentence(rule)}"
-        self.fail(message)
+        raised, message = _raised(kind, text, run, rule)
+        if raised is None:
+            self.fail(message)
+        return raised
+
+
+def raises(
+    kind: type[BaseException] | tuple[type[BaseException], ...], text: str, run: Callable[[], Any], rule: str
+) -> BaseException:
+    """Make the call (``run``, written ``text``); fail unless it raises ``kind``: for a test
+    that shows no calls beyond this one."""
+    raised, message = _raised(kind, text, run, rule)
+    if raised is None:
+        raise AssertionError(message)
+    return raised
+
+
+def _raised(
+    kind: type[BaseException] | tuple[type[BaseException], ...], text: str, run: Callable[[], Any], rule: str
+) -> tuple[BaseException | None, str]:
+    """What ``run()`` raised if it is a ``kind``, else None and what went wrong instead."""
+    name = " or ".join(k.__name__ for k in kind) if isinstance(kind, tuple) else kind.__name__
+    try:
+        got = run()
+    except NotImplementedError:
+        raise  # the stub's, even where a RuntimeError (its base) is expected
+    except kind as exc:
+        return exc, ""
+    except Exception as exc:  # noqa: BLE001 - reported as the wrong exception
+        return (
+            None,
+            f"{text} raised {type(exc).__name__}: {exc}; expected {name}: {sentence(rule)}{where(exc)}",
+        )
+    return None, f"{text} returned {short(got, 200)}; expected it to raise {name}: {sentence(rule)}"

@@ -6,6 +6,7 @@ package (plugin, grader, CLI) may change shape without touching a suite.
 
 - Calls and repros: ``CallLog`` records the calls a test made and fails
   its checks (``attempt``, ``expect``, ``returned``, ``raises``) with them
+  (``raises`` alone: the same check for a test that records no calls)
   as a snippet that runs when pasted; ``code``/``arguments``/``source``
   write a call as the learner would type it (``sentence`` ends a rule); ``where`` names the line of
   the learner's code an exception came from; ``display`` shows a path the
@@ -33,7 +34,7 @@ package (plugin, grader, CLI) may change shape without touching a suite.
 
 from __future__ import annotations
 
-from dojo.calls import CallLog, arguments, code, sentence, source
+from dojo.calls import CallLog, arguments, code, raises, sentence, source
 from dojo.complexity import assert_scales
 from dojo.concurrency import run_threads, start_daemon, wait_until
 from dojo.equality import same
@@ -68,6 +69,7 @@ __all__ = [
     "forbidden_by",
     "inside",
     "mismatch",
+    "raises",
     "reachable",
     "run_machine",
     "run_threads",

@@ -39,7 +39,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from dojo.testing import FakeClock, ModelMachine, code, mismatch, short, where
+from dojo.testing import FakeClock, ModelMachine, code, mismatch, raises, short, where
 from dojo.testing import same as typed_same
 from dojo.testing import sentence
 
@@ -88,21 +88,6 @@ def returns(run: Callable[[], Any], expected: Any, call: str, rule: str) -> Any:
             return got
         message = f"{mismatch(call, got, expected)}: {sentence(rule)}"
     raise AssertionError(message)
-
-
-def raises(expected: type[BaseException], call: str, run: Callable[[], Any], rule: str) -> BaseException:
-    """Assert ``run()`` (which makes ``call``) raises ``expected`` (or a subclass)."""
-    try:
-        got = run()
-    except NotImplementedError:
-        raise  # the stub's, even where a RuntimeError (its base) is expected
-    except expected as exc:
-        return exc
-    except Exception as exc:  # noqa: BLE001 - reported as a wrong exception type
-        raise AssertionError(
-            f"{call} raised {type(exc).__name__}: {exc}; expected {expected.__name__}: {sentence(rule)}{where(exc)}"
-        ) from None
-    raise AssertionError(f"{call} returned {got!r}; expected it to raise {expected.__name__}: {sentence(rule)}")
 
 
 def observe(db: Any, keys: list[str], *, with_ttl: bool = False) -> dict:

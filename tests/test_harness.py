@@ -178,6 +178,17 @@ def test_a_failure_shows_as_it_happens_once_per_distinct_message(repo):
     assert out.index(live) < out.index("= FAILURES =")
 
 
+def test_a_parametrized_test_failing_case_after_case_shows_its_first_case_only(repo):
+    suite = repo.path / "stages" / "stage1" / "test_toy.py"
+    suite.write_text(suite.read_text() + "\nimport pytest\n\n@pytest.mark.parametrize('n', [1, 2, 3])\n"
+                     "def test_stage1_value_times(solution, n):\n"
+                     "    assert solution().value() * n == n, f'value() * {n} must be {n}'\n")
+    write_toy(repo, GOOD.replace("return 1", "return 2"))
+    out = repo.runpytest_subprocess("stages/stage1/test_toy.py", "-p", "no:randomly").stdout.str()
+    assert "  stage 1, test_stage1_value_times[1]: value() * 1 must be 1" in out
+    assert "test_stage1_value_times[2]: " not in out.partition("= FAILURES =")[0]
+
+
 def test_a_solution_may_span_several_modules(repo):
     write_toy(repo, "from .helper import ONE\n\nclass Toy:\n    def value(self):\n        return ONE\n")
     (repo.path / "katas" / "toy" / "helper.py").write_text("ONE = 1\n")

@@ -124,8 +124,10 @@ class CallLog:
 
     def returned(self, text: str, run: Callable[[], Any], expected: Any, rule: str) -> Any:
         """Record and make the call; fail unless it returns ``expected``. Returns what it returned."""
-        got = self.attempt(text, run)
-        self.expect(got, expected, text, rule)
+        self.note(text)
+        got, message = _returned(text, run, expected, rule, self.tolerance)
+        if message:
+            self.fail(message)
         return got
 
     def raises(
@@ -141,6 +143,36 @@ class CallLog:
         if raised is None:
             self.fail(message)
         return raised
+
+
+def returns(text: str, run: Callable[[], Any], expected: Any, rule: str, *, tolerance: float = 0.0) -> Any:
+    """Make the call (``run``, written ``text``); fail unless it returns ``expected``: for a
+    test that shows no calls beyond this one. Returns what it returned.
+
+    Make the solution's call here, not in the test's line: an exception from it
+    is then one line naming the call, what was expected, the contract's rule and
+    the solution's line, not two tracebacks.
+    """
+    got, message = _returned(text, run, expected, rule, tolerance)
+    if message:
+        raise AssertionError(message)
+    return got
+
+
+def _returned(
+    text: str, run: Callable[[], Any], expected: Any, rule: str, tolerance: float
+) -> tuple[Any, str]:
+    """What ``run()`` returned, and what is wrong with it ("" when it is ``expected``)."""
+    try:
+        got = run()
+    except NotImplementedError:
+        raise  # the stub's: the plugin turns it into "implement ..."
+    except Exception as exc:  # noqa: BLE001 - reported with the call that raised it
+        what = f"{text} raised {type(exc).__name__}: {exc}"
+        return None, f"{what}; expected {short(expected)}: {sentence(rule)}{where(exc)}"
+    if same(got, expected, tolerance=tolerance):
+        return got, ""
+    return got, f"{mismatch(text, got, expected)}: {sentence(rule)}"
 
 
 def raises(

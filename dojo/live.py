@@ -21,9 +21,9 @@ from dojo.stages import StageFile
 LIMIT = 300  # characters of a message on its live line
 # "  stage 2, test_name: message": what a reader of pytest's output (dojo watch) looks for.
 LINE = re.compile(r"^  stage \d+, ")
-HARNESS_EXCEPTION = re.compile(
-    r"^(?:stages|dojo)\.[\w.]+: "
-)  # stages.support.lru_cache.DeadlockSuspected: ...
+# The harness's own exception names ("stages.support.lru_cache.DeadlockSuspected: ..."):
+# not the learner's words.
+HARNESS_EXCEPTION = re.compile(r"^(?:stages|dojo)\.[\w.]+: ")
 
 
 def live_line(stage: int, test: str, message: str) -> str:

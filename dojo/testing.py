@@ -6,11 +6,11 @@ package (plugin, grader, CLI) may change shape without touching a suite.
 
 - Calls and repros: ``CallLog`` records the calls a test made and fails
   its checks (``attempt``, ``expect``, ``returned``, ``raises``) with them
-  (``raises`` alone: the same check for a test that records no calls)
-  as a snippet that runs when pasted; ``code``/``arguments``/``source``
-  write a call as the learner would type it (``sentence`` ends a rule); ``where`` names the line of
-  the learner's code an exception came from; ``display`` shows a path the
-  way the learner typed it.
+  as a snippet that runs when pasted; ``returns`` and ``raises`` are the
+  same checks for a test that records no calls. ``code``, ``arguments``
+  and ``source`` write a call as the learner would type it; ``where``
+  names the line of the learner's code an exception came from;
+  ``display`` shows a path the way the learner typed it.
 - Model tests: ``ModelMachine`` (a Hypothesis state machine with a
   ``CallLog``), subclassed once per stage; ``drawn`` lets a stage's subclass
   draw other keys or values; ``run_machine`` runs one against a solution.
@@ -34,7 +34,7 @@ package (plugin, grader, CLI) may change shape without touching a suite.
 
 from __future__ import annotations
 
-from dojo.calls import CallLog, arguments, code, raises, sentence, source
+from dojo.calls import CallLog, arguments, code, raises, returns, source
 from dojo.complexity import assert_scales
 from dojo.concurrency import run_threads, start_daemon, wait_until
 from dojo.equality import same
@@ -71,11 +71,11 @@ __all__ = [
     "mismatch",
     "raises",
     "reachable",
+    "returns",
     "run_machine",
     "run_threads",
     "same",
     "scan_source",
-    "sentence",
     "short",
     "source",
     "start_daemon",

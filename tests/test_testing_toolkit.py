@@ -32,6 +32,7 @@ from dojo.testing import (
     forbidden_at_run_time,
     forbidden_by,
     mismatch,
+    returns,
     run_machine,
     same,
     scan_source,
@@ -328,6 +329,16 @@ def test_raises_wants_the_exception_the_contract_names():
     assert failure(lambda: log.raises((TypeError, ValueError), "k.get(1)", lambda: {}[1], "rule")).startswith(
         "k.get(1) raised KeyError: 1; expected TypeError or ValueError: rule."
     )
+
+
+def test_returns_makes_the_call_itself_so_an_exception_is_one_line_naming_what_was_due():
+    assert returns("k.get('a')", lambda: None, None, "rule") is None
+    message = failure(lambda: returns("k.get('a')", lambda: {}["a"], None, "get of a missing key returns None"))
+    assert message.startswith("k.get('a') raised KeyError: 'a'; expected None: get of a missing key returns None.")
+    assert "Shortest" not in message and "paste" not in message  # no calls were recorded
+    logged = failure(lambda: CallLog("k = K()").returned("k.get('a')", lambda: {}["a"], None, "rule"))
+    assert logged.startswith("k.get('a') raised KeyError: 'a'; expected None: rule.")
+    assert logged.endswith("    k = K()\n    k.get('a')\n")
 
 
 def test_raises_lets_the_stub_s_not_implemented_error_through_even_where_its_base_is_expected():

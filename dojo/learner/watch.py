@@ -98,9 +98,9 @@ def _keys(events: queue.Queue, stop: threading.Event):
 class Watch:
     """The state of one watch session and the screen it draws."""
 
-    def __init__(self, ws: Workspace, kata: Kata, out: Console, events: queue.Queue | None = None):
+    def __init__(self, ws: Workspace, kata: Kata, out: Console, events: queue.Queue):
         self.ws, self.kata, self.out = ws, kata, out
-        self.events = events if events is not None else queue.Queue()
+        self.events = events  # file changes and keys; a run going on looks at them too
         self.changed = False  # a file changed while a run was going on
         self.count = 0
         self.extra: list[RenderableType] = []

@@ -39,9 +39,9 @@ from hypothesis.stateful import (
     rule,
 )
 
-from dojo.testing import FakeClock, ModelMachine, code, mismatch, raises, short, where
+from dojo.testing import FakeClock, ModelMachine, code, raises, where
+from dojo.testing import returns as returns_within
 from dojo.testing import same as typed_same
-from dojo.testing import sentence
 
 # pytest leaves this module's frames out of a failure's traceback (--full-trace
 # shows them): the learner reads the test's line and the message, not the
@@ -69,25 +69,8 @@ def same(got: Any, expected: Any) -> bool:
 
 
 def returns(run: Callable[[], Any], expected: Any, call: str, rule: str) -> Any:
-    """Make the call (``run``, written ``call``); fail unless it returns ``expected``.
-
-    The call is made here, not in the test's line, so that an exception from
-    the solution is one line naming the call, what was expected, the
-    contract's ``rule`` and the solution's line, not two tracebacks.
-    """
-    try:
-        got = run()
-    except NotImplementedError:
-        raise
-    except Exception as exc:  # noqa: BLE001 - reported with the call that raised it
-        message = (
-            f"{call} raised {type(exc).__name__}: {exc}; expected {short(expected)}: {sentence(rule)}{where(exc)}"
-        )
-    else:
-        if same(got, expected):
-            return got
-        message = f"{mismatch(call, got, expected)}: {sentence(rule)}"
-    raise AssertionError(message)
+    """``dojo.testing.returns`` (the call made inside the check), a float within ``TOLERANCE``."""
+    return returns_within(call, run, expected, rule, tolerance=TOLERANCE)
 
 
 def observe(db: Any, keys: list[str], *, with_ttl: bool = False) -> dict:

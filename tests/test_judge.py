@@ -8,6 +8,7 @@ worker process that imports the solution, and checks it from this process.
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from dojo.catalog import load_catalog
 from dojo.judge import wire
 from dojo.judge.declare import Call, Context, Judge, Mismatch, agrees
 from dojo.judge.engine import StageVerdict, apply, declaration_path, judge_kata
-from dojo.judge.session import Session
+from dojo.judge.session import Broken, Session
 from tests.support import REPO, ZOO, solution_from_file
 
 CATALOG = load_catalog(REPO)
@@ -27,7 +28,6 @@ SEED = 7
 # alone, and the grade says so in a note. Write the judge, then drop the kata here.
 NOT_YET_JUDGED = {
     "inference_batcher": "new kata; its judge needs a fake model served across the protocol",
-    "p2p_swarm": "new kata; its judge needs the simulator driving the worker's Scheduler",
 }
 JUDGED = [name for name in CATALOG.names() if name not in NOT_YET_JUDGED]
 
@@ -93,6 +93,18 @@ ZOO_SAMPLE = {
         "s4_scan_prefix_as_regex",
         "s4_scan_sorts_every_key",
     ],
+    "p2p_swarm": [
+        "s1_merkle_pads_with_copies_of_the_last_hash",
+        "s1_proof_one_hash_short_accepted",
+        "s1_verify_proof_raises_on_junk",
+        "s2_plans_chunks_received_this_tick",
+        "s2_receive_returns_one",
+        "s2_transfers_as_dicts",
+        "s3_keeps_a_corrupt_chunk",
+        "s3_random_pieces_without_rarest_first",
+        "s4_plans_from_peers_that_left",
+        "s4_refetches_a_racks_chunk_from_outside_for_every_peer",
+    ],
 }
 
 
@@ -107,6 +119,16 @@ def test_a_zoo_entry_fails_its_stage_under_the_judge_and_passes_the_earlier_ones
     assert all(v.passed for v in verdicts[:-1]), explain(verdicts)
     assert not verdicts[-1].passed, explain(verdicts)
     assert verdicts[-1].note.startswith("integrity: "), verdicts[-1].note
+
+
+@pytest.mark.parametrize("kata", JUDGED)
+def test_the_stub_earns_no_stage_from_the_judge(kata, tmp_path):
+    stub = CATALOG.get(kata).folder
+    solution = tmp_path / "solution"
+    shutil.copytree(stub, solution / kata)
+    verdicts = judged(kata, solution, 2)
+    assert [v.passed for v in verdicts] == [False, False], explain(verdicts)
+    assert verdicts[0].note.startswith("integrity: "), verdicts[0].note
 
 
 # -- in-process forgeries and attacks on the protocol -----------------------------------------
@@ -155,6 +177,26 @@ def test_a_worker_that_stops_answering_fails_the_stage_within_its_timeout(tmp_pa
         with pytest.raises(Exception, match="did not answer within 1 s"):
             ctx.agree([Call("new", [1])], "making a cache", expected=[["v", {"i": 1}]], timeout=1)
     assert time.monotonic() - begin < 15
+
+
+def test_helpers_run_in_the_worker_and_a_broken_one_is_refused_not_fatal(tmp_path):
+    """``Judge.worker``: the kata's helpers run beside the solution; ``ctx.call`` gets plain JSON."""
+    kata = CATALOG.get("lru_cache")
+    helpers = (
+        "def capacity_after(n):\n    return solution_class(n).capacity if hasattr(solution_class(n), 'capacity') else n\n"
+        "def broken():\n    raise KeyError('inside the helper')\n"
+        "def not_json():\n    return object()\n"
+    )
+    with Session(kata, REPO / "reference" / "stage1") as session:
+        assert session.request({"op": "define", "source": helpers})["defined"] == ["broken", "capacity_after", "not_json"]
+        ctx = Context(Judge(model=dict, name="cache", stages={}), session, None, "LRUCache")
+        assert ctx.call("capacity_after", 3) == 3
+        with pytest.raises(Broken, match="the helper broken raised KeyError"):
+            ctx.call("broken")
+    with Session(kata, REPO / "reference" / "stage1") as session:
+        session.request({"op": "define", "source": helpers})
+        with pytest.raises(Broken, match="not JSON"):
+            Context(Judge(model=dict, name="cache", stages={}), session, None, "LRUCache").call("not_json")
 
 
 def test_a_solution_that_cannot_be_imported_fails_every_judged_stage_with_the_reason(tmp_path):

@@ -14,16 +14,23 @@ contract forbids. The helpers here cover what is observable from outside:
 - ``ctx.scales(...)``: a workload at two sizes, timed on the judge's clock,
   its answers checked against the model, the ratio bounded.
 - ``ctx.threads(...)``: scripts run at once by threads inside the worker.
+- ``ctx.call(helper, ...)``: one of the kata's own helpers run inside the
+  worker (``Judge.worker``), for what a script of calls cannot drive; its
+  answers are plain JSON that the check holds to the contract.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import random
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import TypeGuard
 
 from dojo.judge.dispatch import Env
@@ -55,6 +62,25 @@ DEADLOCK = "threads running {what} did not finish within {timeout:g} s (deadlock
 
 class Mismatch(Exception):
     """The solution's answer, seen from outside, breaks the contract."""
+
+
+def support_module(declaration: str, name: str) -> ModuleType:
+    """``stages/support/<name>.py`` of the suite checkout that holds the judge declaration
+    ``declaration`` (its ``__file__``), loaded from there whatever ``sys.path`` says: a kata's
+    judge may reuse the simulator or the workloads its suites are built on."""
+    path = Path(declaration).resolve().parents[1] / "support" / f"{name}.py"
+    module_name = f"_dojo_judge_support_{name}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    assert spec is not None and spec.loader is not None  # a .py file always has a spec and loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module  # dataclasses in the module look it up
+    spec.loader.exec_module(module)
+    return module
+
+
+def worker_source(declaration: str, name: str) -> str:
+    """The text of ``<name>.py`` beside the judge declaration: the helpers it runs in the worker."""
+    return (Path(declaration).resolve().parent / f"{name}.py").read_text(encoding="utf-8")
 
 
 # -- arguments with a meaning on the worker's side ---------------------------
@@ -165,7 +191,7 @@ class Call:
         """The call as a learner would type it."""
         obj = cls_name if self.on == "cls" else (name if self.on == "main" else self.on)
         args = ", ".join([repr(a) for a in self.args] + [f"{k}={v!r}" for k, v in self.kwargs.items()])
-        assign = f"{self.keep} = " if self.keep else ""
+        assign = f"{name if self.keep == 'main' else self.keep} = " if self.keep else ""
         if self.method == "new":
             return f"{name} = {cls_name}({args})"
         if self.method == "clock.set":
@@ -267,6 +293,9 @@ class Judge:
     model: type
     name: str  # the variable the calls are shown with: "cache", "db"
     stages: dict[int, list[Callable[[Context], None]]]
+    # Source of helpers run inside the worker, for what plain calls cannot say (a
+    # scheduler driven tick by tick, threads around a fake model): ``ctx.call`` calls them.
+    worker: str = ""
 
 
 class Context:
@@ -490,6 +519,13 @@ class Context:
         ):
             raise Mismatch(f"the worker's answer to {what} is not one list per thread")
         return results
+
+    def call(self, helper: str, *args, timeout: float = 10.0, what: str = "") -> object:
+        """The plain JSON answer of one of the judge's helpers in the worker (``Judge.worker``)."""
+        reply = self.session.request(
+            {"op": "call", "name": helper, "args": list(args)}, timeout=timeout, what=what or f"{helper}()"
+        )
+        return reply.get("value")
 
     def counter(self, name: str) -> int:
         reply = self.session.request({"op": "counters"}, what="reading the factory counters")

@@ -105,6 +105,11 @@ def judge_kata(
         if session.problem is not None:
             why = NOT_IMPORTED.format(problem=session.problem)
             return [StageVerdict(s, False, INTEGRITY.format(stage=s, seed=seed, why=why)) for s in stages]
+        if judge.worker:
+            try:
+                session.request({"op": "define", "source": judge.worker}, what="defining the judge's helpers")
+            except Broken as exc:
+                return [StageVerdict(s, False, INTEGRITY.format(stage=s, seed=seed, why=exc)) for s in stages]
         for stage in stages:
             if verdicts and not verdicts[-1].passed:
                 verdicts.append(StageVerdict(stage, False, NOT_JUDGED.format(stage=stage - 1)))

@@ -23,7 +23,13 @@ Requests, one JSON line each, with an ``id`` echoed in the reply:
   → ``{"results": [[...], ...]}`` or ``{"deadlock": [thread indexes]}``:
   one thread per script, started together, switching threads at random
   lines of the solution's own code with probability ``p``;
-- ``{"op": "counters"}`` → ``{"counters": {...}}``.
+- ``{"op": "counters"}`` → ``{"counters": {...}}``;
+- ``{"op": "define", "source": text}`` → ``{"defined": [names]}``: the
+  kata's worker-side helpers (``Judge.worker``, source text sent by the
+  judge), run as a module that sees the loaded class as ``solution_class``;
+- ``{"op": "call", "name": helper, "args": [...]}`` → ``{"value": ...}``: a
+  helper called with plain JSON arguments, its plain JSON answer sent back
+  (helpers catch the solution's exceptions and answer with them).
 
 A reply is ``{"id": n, ...}``, or ``{"id": n, "error": "..."}`` for a
 request the worker could not perform.
@@ -37,6 +43,7 @@ import random
 import sys
 import threading
 import time
+import types
 from pathlib import Path
 
 from dojo.catalog import Kata
@@ -62,6 +69,7 @@ class Worker:
         self.env = Env(cls, lenient=True)
         self.folder = str(folder.resolve())
         self.prepared: dict[str, list] = {}
+        self.helpers: dict[str, object] = {}
 
     def handle(self, request: dict) -> dict:
         op = request.get("op")
@@ -75,7 +83,35 @@ class Worker:
             return self.threads(request)
         if op == "counters":
             return {"counters": dict(self.env.counters)}
+        if op == "define":
+            return self.define(str(request.get("source", "")))
+        if op == "call":
+            return self.call(request)
         raise WireError(f"unknown op {op!r}")
+
+    def define(self, source: str) -> dict:
+        """Run the kata's worker-side helpers as a module of their own."""
+        module = types.ModuleType("_dojo_judge_helpers")
+        module.solution_class = self.env.cls  # type: ignore[attr-defined]
+        sys.modules[module.__name__] = module  # dataclasses in the helpers look their module up
+        exec(compile(source, "<the judge's helpers>", "exec"), module.__dict__)
+        self.helpers = {
+            name: value
+            for name, value in vars(module).items()
+            if callable(value)
+            and not name.startswith("_")
+            and getattr(value, "__module__", "") == module.__name__  # its own, not imported ones
+        }
+        return {"defined": sorted(self.helpers)}
+
+    def call(self, request: dict) -> dict:
+        helper = self.helpers.get(str(request.get("name")))
+        if helper is None:
+            raise WireError(f"no helper {request.get('name')!r}")
+        try:
+            return {"value": helper(*list(request.get("args", [])))}  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 - a helper that breaks is a refused request
+            raise WireError(f"the helper {request.get('name')} raised {type(exc).__name__}: {exc}") from None
 
     def loop(self, request: dict) -> dict:
         bound = self.env.prepare_loop(request)
@@ -175,7 +211,10 @@ def main(argv: list[str]) -> int:
                 reply = worker.handle(request)
             except (WireError, ValueError, TypeError, KeyError, IndexError) as exc:
                 reply = {"error": f"{type(exc).__name__}: {exc}"[:500]}
-            _send(replies, {"id": request.get("id"), **reply})
+            try:
+                _send(replies, {"id": request.get("id"), **reply})
+            except (TypeError, ValueError) as exc:  # a helper's answer that is not plain JSON
+                _send(replies, {"id": request.get("id"), "error": f"an answer that is not JSON: {exc}"[:500]})
 
 
 if __name__ == "__main__":

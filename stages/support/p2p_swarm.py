@@ -271,6 +271,11 @@ class View:
         return f"<view of tick {self.tick}: {len(self.peers)} peers online>"
 
 
+def network_of(view: View) -> Network:
+    """The network behind ``view``: for the outside judge, which mirrors it in its worker."""
+    return view._net
+
+
 # --------------------------------------------------------------------------- the network
 
 
@@ -877,14 +882,25 @@ def properties(share: int = 1) -> settings:
     )
 
 
-@st.composite
-def small_swarms(draw: Callable, *, corrupting: bool = False, churn: bool = False) -> Swarm:
-    """Up to 6 peers and 8 chunks (stage 2); corrupting peers (stage 3); racks and events (stage 4)."""
-    n = draw(st.integers(1, 6))
-    racks = draw(st.integers(1, 3)) if churn else 1
+def small_swarm(
+    integer: Callable[[int, int], int],
+    sample: Callable[[list], Any],
+    subset: Callable[[list, int], set],
+    *,
+    corrupting: bool = False,
+    churn: bool = False,
+) -> Swarm:
+    """Up to 6 peers and 8 chunks (stage 2); corrupting peers (stage 3); racks and events (stage 4).
+
+    The choices come from ``integer(lo, hi)``, ``sample(items)`` and
+    ``subset(items, max_size)``: hypothesis's draws in the suites
+    (``small_swarms``), a seeded random source in the outside judge.
+    """
+    n = integer(1, 6)
+    racks = integer(1, 3) if churn else 1
 
     def peer() -> tuple[int, int, int]:
-        return (draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.integers(1, racks)) if churn else 0)
+        return (integer(0, 3), integer(1, 3), integer(1, racks) if churn else 0)
 
     peers = tuple(peer() for _ in range(n))
     corrupt: tuple[tuple[int, float], ...] = ()
@@ -893,14 +909,11 @@ def small_swarms(draw: Callable, *, corrupting: bool = False, churn: bool = Fals
         rack_of = {i + 1: spec[2] for i, spec in enumerate(peers)}
         online = set(rack_of)
         evs = []
-        for tick in sorted(draw(st.sets(st.integers(1, 10), max_size=3))):
-            leave = tuple(sorted(draw(st.sets(st.sampled_from(sorted(online)), max_size=len(online) - 1))))
+        for tick in sorted(subset(list(range(1, 11)), 3)):
+            leave = tuple(sorted(subset(sorted(online), len(online) - 1)))
             online -= set(leave)
             present = sorted({rack_of[p] for p in online})
-            join = tuple(
-                (draw(st.integers(0, 3)), draw(st.integers(1, 3)), draw(st.sampled_from(present)))
-                for _ in range(draw(st.integers(0, 2)))
-            )
+            join = tuple((integer(0, 3), integer(1, 3), sample(present)) for _ in range(integer(0, 2)))
             for spec in join:
                 rack_of[len(rack_of) + 1] = spec[2]
                 online.add(len(rack_of))
@@ -908,17 +921,29 @@ def small_swarms(draw: Callable, *, corrupting: bool = False, churn: bool = Fals
         events = tuple(evs)
     all_ids = range(1, n + 1 + sum(len(join) for _, _, join in events))
     if corrupting or churn:
-        chosen = draw(st.sets(st.sampled_from(list(all_ids)), max_size=len(all_ids)))
-        corrupt = tuple((p, draw(st.sampled_from([0.3, 0.5, 1.0]))) for p in sorted(chosen))
+        chosen = subset(list(all_ids), len(all_ids))
+        corrupt = tuple((p, sample([0.3, 0.5, 1.0])) for p in sorted(chosen))
     return Swarm(
         name="small",
-        seed=draw(st.integers(0, 2**16)),
-        chunks=draw(st.integers(1, 8)),
-        chunk_bytes=draw(st.integers(1, 8)),
-        source_upload=draw(st.integers(1, 3)),
+        seed=integer(0, 2**16),
+        chunks=integer(1, 8),
+        chunk_bytes=integer(1, 8),
+        source_upload=integer(1, 3),
         peers=peers,
         corrupt=corrupt,
         events=events,
         source_rack=0,
         rule="small",
+    )
+
+
+@st.composite
+def small_swarms(draw: Callable, *, corrupting: bool = False, churn: bool = False) -> Swarm:
+    """``small_swarm`` drawn by hypothesis (it shrinks a failing swarm to a smaller one)."""
+    return small_swarm(
+        lambda lo, hi: draw(st.integers(lo, hi)),
+        lambda items: draw(st.sampled_from(items)),
+        lambda items, max_size: draw(st.sets(st.sampled_from(items), max_size=max_size)) if items else set(),
+        corrupting=corrupting,
+        churn=churn,
     )

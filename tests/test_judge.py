@@ -26,9 +26,7 @@ HOSTILE = REPO / "tests" / "hostile" / "judged"
 SEED = 7
 # Katas whose judge is not written yet: their grades rest on the in-process suite
 # alone, and the grade says so in a note. Write the judge, then drop the kata here.
-NOT_YET_JUDGED = {
-    "inference_batcher": "new kata; its judge needs a fake model served across the protocol",
-}
+NOT_YET_JUDGED: dict[str, str] = {}
 JUDGED = [name for name in CATALOG.names() if name not in NOT_YET_JUDGED]
 
 
@@ -92,6 +90,23 @@ ZOO_SAMPLE = {
         "s4_scan_insertion_order",
         "s4_scan_prefix_as_regex",
         "s4_scan_sorts_every_key",
+    ],
+    "inference_batcher": [
+        "s1_bool_batch_size_accepted",
+        "s1_close_drops_queued_requests",
+        "s1_exception_only_to_first_caller",
+        "s1_newest_first",
+        "s1_one_list_reused_for_every_call",
+        "s1_outputs_matched_by_index",
+        "s1_sleep_poll_worker",
+        "s2_retry_one_by_one",
+        "s2_timed_out_request_still_sent",
+        "s2_whole_batch_fails",
+        "s3_one_request_per_call_under_budget",
+        "s3_too_long_input_accepted",
+        "s4_sequence_fed_prompt_only",
+        "s4_static_batching",
+        "s4_stop_token_left_out",
     ],
     "p2p_swarm": [
         "s1_merkle_pads_with_copies_of_the_last_hash",
@@ -188,13 +203,14 @@ def test_helpers_run_in_the_worker_and_a_broken_one_is_refused_not_fatal(tmp_pat
         "def not_json():\n    return object()\n"
     )
     with Session(kata, REPO / "reference" / "stage1") as session:
-        assert session.request({"op": "define", "source": helpers})["defined"] == ["broken", "capacity_after", "not_json"]
+        defined = session.request({"op": "define", "module": "helpers", "source": helpers})["defined"]
+        assert defined == ["broken", "capacity_after", "not_json"]
         ctx = Context(Judge(model=dict, name="cache", stages={}), session, None, "LRUCache")
         assert ctx.call("capacity_after", 3) == 3
         with pytest.raises(Broken, match="the helper broken raised KeyError"):
             ctx.call("broken")
     with Session(kata, REPO / "reference" / "stage1") as session:
-        session.request({"op": "define", "source": helpers})
+        session.request({"op": "define", "module": "helpers", "source": helpers})
         with pytest.raises(Broken, match="not JSON"):
             Context(Judge(model=dict, name="cache", stages={}), session, None, "LRUCache").call("not_json")
 

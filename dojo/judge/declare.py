@@ -78,9 +78,13 @@ def support_module(declaration: str, name: str) -> ModuleType:
     return module
 
 
-def worker_source(declaration: str, name: str) -> str:
-    """The text of ``<name>.py`` beside the judge declaration: the helpers it runs in the worker."""
-    return (Path(declaration).resolve().parent / f"{name}.py").read_text(encoding="utf-8")
+def worker_module(declaration: str, path: str) -> tuple[str, str]:
+    """``(name, source)`` of a module for ``Judge.worker``: ``path`` relative to the suite's
+    ``stages`` folder that holds the judge declaration (``judges/p2p_swarm_worker.py``,
+    ``support/inference_batcher.py``); the worker imports it as ``judge_<stem>``
+    (``judge_inference_batcher``), a name no solution module has."""
+    file = Path(declaration).resolve().parents[1] / path
+    return f"judge_{file.stem}", file.read_text(encoding="utf-8")
 
 
 # -- arguments with a meaning on the worker's side ---------------------------
@@ -293,9 +297,10 @@ class Judge:
     model: type
     name: str  # the variable the calls are shown with: "cache", "db"
     stages: dict[int, list[Callable[[Context], None]]]
-    # Source of helpers run inside the worker, for what plain calls cannot say (a
-    # scheduler driven tick by tick, threads around a fake model): ``ctx.call`` calls them.
-    worker: str = ""
+    # Modules (name, source) run inside the worker in order, for what plain calls cannot
+    # say (a scheduler driven tick by tick, threads around a fake model); ``ctx.call``
+    # calls their public functions.
+    worker: Sequence[tuple[str, str]] = ()
 
 
 class Context:

@@ -105,9 +105,10 @@ def judge_kata(
         if session.problem is not None:
             why = NOT_IMPORTED.format(problem=session.problem)
             return [StageVerdict(s, False, INTEGRITY.format(stage=s, seed=seed, why=why)) for s in stages]
-        if judge.worker:
+        for module, source in judge.worker:
             try:
-                session.request({"op": "define", "source": judge.worker}, what="defining the judge's helpers")
+                message = {"op": "define", "module": module, "source": source}
+                session.request(message, what=f"defining the judge's {module} in the worker")
             except Broken as exc:
                 return [StageVerdict(s, False, INTEGRITY.format(stage=s, seed=seed, why=exc)) for s in stages]
         for stage in stages:

@@ -24,9 +24,10 @@ Requests, one JSON line each, with an ``id`` echoed in the reply:
   one thread per script, started together, switching threads at random
   lines of the solution's own code with probability ``p``;
 - ``{"op": "counters"}`` → ``{"counters": {...}}``;
-- ``{"op": "define", "source": text}`` → ``{"defined": [names]}``: the
-  kata's worker-side helpers (``Judge.worker``, source text sent by the
-  judge), run as a module that sees the loaded class as ``solution_class``;
+- ``{"op": "define", "module": name, "source": text}`` → ``{"defined":
+  [names]}``: one module of the kata's worker-side helpers (``Judge.worker``,
+  source text sent by the judge), run as module ``name`` (later ones may
+  import it) that sees the loaded class as ``solution_class``;
 - ``{"op": "call", "name": helper, "args": [...]}`` → ``{"value": ...}``: a
   helper called with plain JSON arguments, its plain JSON answer sent back
   (helpers catch the solution's exceptions and answer with them).
@@ -84,25 +85,28 @@ class Worker:
         if op == "counters":
             return {"counters": dict(self.env.counters)}
         if op == "define":
-            return self.define(str(request.get("source", "")))
+            return self.define(str(request.get("module", "")), str(request.get("source", "")))
         if op == "call":
             return self.call(request)
         raise WireError(f"unknown op {op!r}")
 
-    def define(self, source: str) -> dict:
-        """Run the kata's worker-side helpers as a module of their own."""
-        module = types.ModuleType("_dojo_judge_helpers")
+    def define(self, name: str, source: str) -> dict:
+        """Run one module of the kata's worker-side helpers; its public functions become helpers."""
+        if not name.isidentifier() or name in sys.modules:
+            raise WireError(f"{name!r} is not a new module name")
+        module = types.ModuleType(name)
         module.solution_class = self.env.cls  # type: ignore[attr-defined]
-        sys.modules[module.__name__] = module  # dataclasses in the helpers look their module up
-        exec(compile(source, "<the judge's helpers>", "exec"), module.__dict__)
-        self.helpers = {
+        sys.modules[name] = module  # dataclasses look their module up; later helpers import it
+        exec(compile(source, f"<the judge's {name}>", "exec"), module.__dict__)
+        defined = {
             name: value
             for name, value in vars(module).items()
             if callable(value)
             and not name.startswith("_")
             and getattr(value, "__module__", "") == module.__name__  # its own, not imported ones
         }
-        return {"defined": sorted(self.helpers)}
+        self.helpers.update(defined)
+        return {"defined": sorted(defined)}
 
     def call(self, request: dict) -> dict:
         helper = self.helpers.get(str(request.get("name")))

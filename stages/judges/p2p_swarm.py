@@ -28,7 +28,7 @@ from dojo.judge.declare import (
     show,
     support_module,
     value_of,
-    worker_source,
+    worker_module,
 )
 from dojo.judge.wire import decode
 
@@ -404,5 +404,5 @@ JUDGE = Judge(
         3: [_small(3), _family(3)],
         4: [_small(4), _family(4)],
     },
-    worker=worker_source(__file__, "p2p_swarm_worker"),
+    worker=[worker_module(__file__, "judges/p2p_swarm_worker.py")],
 )

@@ -85,23 +85,21 @@ def _inputs(kind: str, n: int) -> list:
     return list(range(1, n + 1))
 
 
-def queued(options: dict, kind: str, n, plug: bool = True) -> dict:
-    """Behind a plug (unless not ``plug``), queue ``n`` requests of ``kind`` one at a time,
-    release, wait for every caller, close."""
+def _behind_a_plug(model: FakeModel, options: dict, inputs: list, *, release_rule: bool = False) -> dict:
+    """Behind a plug, queue ``inputs`` one at a time, release, wait for every caller, close."""
+    with Trial(solution_class, model, "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        model.release_rule = release_rule
+        t.plug()
+        clients = t.queue(inputs)
+        t.release()
+        t.finish(clients)
+        t.close()
+        return _record(t, clients)
 
-    def scenario() -> dict:
-        inputs = _inputs(kind, n)
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
-            t.model.release_rule = True
-            if plug:
-                t.plug()
-            clients = t.queue(inputs)
-            t.release()
-            t.finish(clients)
-            t.close()
-            return _record(t, clients)
 
-    return _played(scenario)
+def queued(options: dict, kind: str, n) -> dict:
+    """``n`` requests of ``kind`` behind a plug, the release rule watched."""
+    return _played(lambda: _behind_a_plug(FakeModel(), options, _inputs(kind, n), release_rule=True))
 
 
 def all_at_once(options: dict, n: int) -> dict:
@@ -161,20 +159,10 @@ def raising(options: dict) -> dict:
 
 def poisoned(options: dict, n: int, bad: list) -> dict:
     """``n`` one-int lists behind a plug, those at ``bad`` poison (the model raises
-    ``ValueError`` for any call holding one)."""
-
-    def scenario() -> dict:
-        inputs = [[i] for i in range(n)]
-        model = FakeModel(fails=poison_when(*[inputs[i] for i in bad]))
-        with Trial(solution_class, model, "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
-            t.plug()
-            clients = t.queue(inputs)
-            t.release()
-            t.finish(clients)
-            t.close()
-            return _record(t, clients)
-
-    return _played(scenario)
+    ``Poisoned`` for any call holding one)."""
+    inputs = [[i] for i in range(n)]
+    model = FakeModel(fails=poison_when(*[inputs[i] for i in bad]))
+    return _played(lambda: _behind_a_plug(model, options, inputs))
 
 
 def one_request(options: dict) -> dict:

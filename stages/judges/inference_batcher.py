@@ -7,8 +7,9 @@ suites' own ``FakeModel`` and ``Trial``) and answer as records: every model
 call, each caller's outcome, the fake's notes. This process holds those
 records to the contract, and times what it can on its own clock (a window
 that must wait, a full batch that must not, requests served one after
-another). What the judge does not replay stays with the suites: the
-starvation bound, the release rule's timing, preemption under a budget.
+another). What the judge does not replay stays with the suites: a
+running sequence sitting out a call under a budget (preemption), and
+the thread-safety of ``pending`` under many callers.
 """
 
 from __future__ import annotations
@@ -180,6 +181,11 @@ def stage1_twenty_waiting_requests_go_oldest_first_in_full_calls(ctx):
             )
         _well_formed(record, size, asked)
         _expect_answers(record, what, asked, [f"b.infer({x})" for x in asked], FAKES.OWN_OUTPUT)
+        if record.get("pending_while_plugged") != 0:
+            raise Mismatch(
+                f"{what}: b.pending was {record.get('pending_while_plugged')!r} while only the plug's"
+                f" request was in the model; expected 0: {FAKES.PENDING}"
+            )
 
 
 def stage1_equal_and_unhashable_inputs_get_their_own_outputs(ctx):
@@ -201,11 +207,22 @@ def stage1_a_raising_model_fails_its_callers_and_later_requests_are_served(ctx):
     _expect_answers(record, what, ["d"], ["then b.infer('d')"], FAKES.MODEL_RAISES, start=3)
 
 
+def stage1_a_result_of_the_wrong_length_counts_as_the_call_raising(ctx):
+    what = "b = Batcher(model, max_batch_size=8); 'a', 'b', 'c' behind a plug; the model answers one output short"
+    record, _ = _played(ctx, "wrong_length", {"max_batch_size": 8}, what=what)
+    for index, x in enumerate("abc"):
+        _expect_raised(record, index, f"{what}: b.infer({x!r})", "RuntimeError", None, FAKES.WRONG_LENGTH)
+
+
 def stage1_close_serves_every_request_accepted_before_it(ctx):
     what = "b = Batcher(model, max_batch_size=4); 6 requests behind a plug; b.close() from another thread"
     record, _ = _played(ctx, "closed_while_queued", {"max_batch_size": 4}, 6, what=what)
     asked = list(range(1, 7))
     _expect_answers(record, what, asked, [f"b.infer({x})" for x in asked], FAKES.CLOSE)
+    if record.get("leaked"):
+        raise Mismatch(
+            f"{what}: after close() returned, threads {record['leaked']!r:.200} still ran: {FAKES.CLOSE}"
+        )
 
 
 def stage1_requests_one_after_another_wait_for_no_poll_interval(ctx):
@@ -217,7 +234,9 @@ def stage1_requests_one_after_another_wait_for_no_poll_interval(ctx):
             f"{n} requests one after another: the outputs were not each caller's: {FAKES.OWN_OUTPUT}"
         )
     calls = int(record.get("calls", n))
-    allowed = 0.5 + 0.002 * calls + 0.5  # the contract's margin, plus the round trip to the worker
+    # The contract's allowance, the model's own time (capped: the worker reports it) and a
+    # round trip to the worker.
+    allowed = 0.5 + 0.002 * calls + min(float(record.get("model", 0.0)), 0.2) + 0.05
     if took > allowed:
         raise Mismatch(
             f"{n} requests served one after another took {took:.2f} s on the judge's clock for {calls} model"
@@ -290,6 +309,66 @@ def stage2_a_poison_input_fails_only_its_caller_within_the_retry_budget(ctx):
             raise Mismatch(f"{what}: {calls} calls after the plug; at most {budget}: {FAKES.RETRY_COST}")
 
 
+MARGIN = 0.5  # seconds, for every upper bound in time (the contract's)
+
+
+def stage2_requests_waiting_at_close_go_at_once(ctx):
+    what = "b = Batcher(model, max_batch_size=8, max_wait=30); 3 requests; b.close()"
+    record, took = _played(ctx, "closed_in_window", {"max_batch_size": 8, "max_wait": 30}, 3, what=what)
+    if took > 5.0:
+        raise Mismatch(
+            f"{what}: the requests were served {took:.1f} s later on the judge's clock: {FAKES.AT_CLOSE}"
+        )
+    _expect_answers(record, what, [1, 2, 3], [f"b.infer({x})" for x in (1, 2, 3)], FAKES.AT_CLOSE)
+
+
+def stage2_the_window_is_measured_from_the_oldest_request(ctx):
+    wait = 0.3
+    what = f"b = Batcher(model, max_batch_size=100, max_wait={wait}); a request every 0.05 s"
+    record, _ = _played(ctx, "trickle", {"max_batch_size": 100, "max_wait": wait}, 30, 0.05, what=what)
+    times, asked = record.get("times") or [], record.get("asked") or []
+    if times and asked and float(times[0][0]) - float(asked[0]) > wait + MARGIN:
+        raise Mismatch(
+            f"{what}: the first call started {float(times[0][0]) - float(asked[0]):.2f} s after the first request:"
+            f" {FAKES.WINDOW}{_timeline(record)}"
+        )
+
+
+def stage2_a_batch_whose_oldest_waited_while_the_model_was_busy_starts_at_once(ctx):
+    wait = 0.6
+    what = f"b = Batcher(model, max_batch_size=2, max_wait={wait}); a full call holds while 'late' waits {wait} s"
+    record, _ = _played(ctx, "busy", {"max_batch_size": 2, "max_wait": wait}, wait, what=what)
+    times = record.get("times") or []
+    if len(times) < 2:
+        raise Mismatch(f"{what}: 'late' was never sent{_timeline(record)}")
+    after = float(times[1][0]) - float(record.get("released", 0.0))
+    if after > MARGIN:
+        raise Mismatch(
+            f"{what}: call 2 started {after:.2f} s after the model was free: {FAKES.BUSY}{_timeline(record)}"
+        )
+
+
+def stage2_a_sent_request_still_times_out_on_time(ctx):
+    timeout = 0.3
+    what = f"b.infer('x', timeout={timeout}) sent in a call that holds"
+    record, _ = _played(ctx, "timed_out_while_sent", {"max_batch_size": 8}, timeout, what=what)
+    _expect_raised(record, 0, what, "TimeoutError", None, FAKES.SENT_TIMEOUT)
+    took = float(record["ended"][0]) - float(record["asked"][0])
+    if took > timeout + MARGIN:
+        raise Mismatch(f"{what}: TimeoutError came {took:.2f} s after the call: {FAKES.SENT_TIMEOUT}")
+
+
+def stage2_retries_skip_the_window(ctx):
+    what = "b = Batcher(model, max_batch_size=8, max_wait=1.0); a full batch of 8 at once, [3] poison"
+    record, took = _played(ctx, "poisoned_at_once", {"max_batch_size": 8, "max_wait": 1.0}, 8, [3], what=what)
+    _expect_raised(record, 3, f"{what}: b.infer([3])", "Exception", "poison input [3]", FAKES.ISOLATION)
+    if took > 1.0 - 0.4:
+        raise Mismatch(
+            f"{what}: the retries took {took:.2f} s in all on the judge's clock (the window is 1.0 s):"
+            f" {FAKES.RETRY_WINDOW}{_timeline(record)}"
+        )
+
+
 # -- stage 3: the token budget ------------------------------------------------------------------
 
 
@@ -333,6 +412,57 @@ def stage3_padding_efficiency_and_the_budget_on_the_bimodal_workload(ctx):
         )
 
 
+def _costs_within(record: dict, what: str, budget: int) -> None:
+    for number, call in enumerate(_calls(record), 1):
+        sizes = [x[2] if isinstance(x, list) and len(x) == 3 else 1 for x in call if x != PLUG]
+        cost = len(sizes) * max(sizes, default=0)
+        if cost > budget:
+            raise Mismatch(
+                f"{what}: call {number} costs {cost} (inputs x longest): {FAKES.BUDGET}{_timeline(record)}"
+            )
+
+
+def stage3_no_call_costs_more_than_max_tokens(ctx):
+    lengths = [2, 60, 2, 60, 2, 2, 30, 30, 1, 64]
+    what = f"b = Batcher(model, max_batch_size=8, max_tokens=64); lists of lengths {lengths} behind a plug"
+    record, _ = _played(ctx, "queued", {"max_batch_size": 8, "max_tokens": 64}, "lists", lengths, what=what)
+    _costs_within(record, what, 64)
+    inputs = [[i] * n for i, n in enumerate(lengths)]
+    _expect_answers(
+        record, what, inputs, [f"b.infer([{i}] * {n})" for i, n in enumerate(lengths)], FAKES.OWN_OUTPUT
+    )
+
+
+def stage3_the_oldest_waiting_request_is_not_starved(ctx):
+    what = (
+        "b = Batcher(model, max_batch_size=8, max_tokens=64); 8 short requests, [99] * 60, 8 short, and 8 more"
+        " short ones added in each call while the long one waits"
+    )
+    record, _ = _played(
+        ctx, "starving", {"max_batch_size": 8, "max_tokens": 64}, 10, 8, what=what, timeout=40
+    )
+    calls = [[x[1] for x in call if isinstance(x, list)] for call in _after_plug(record)]
+    long_call = next((n for n, firsts in enumerate(calls) if 99 in firsts), None)
+    if long_call is None:
+        raise Mismatch(f"{what}: [99] * 60 was never sent{_timeline(record)}")
+    # It is the oldest waiting request once the 8 short ones queued before it are all sent.
+    oldest_from = max(
+        (n for n, firsts in enumerate(calls[:long_call]) if any(f < 8 for f in firsts)), default=-1
+    )
+    sent: set = {f for firsts in calls[: oldest_from + 1] for f in firsts}
+    newer_first = []
+    for n in range(oldest_from + 1, long_call):
+        if any(f not in sent and f != 99 for f in calls[n]):
+            newer_first.append(n + 1)
+        sent.update(calls[n])
+    if len(newer_first) > 4:
+        raise Mismatch(
+            f"{what}: [99] * 60 was the oldest waiting request, and calls {newer_first[:8]} after the plug sent"
+            f" newer requests for the first time before call {long_call + 1} sent it ({len(newer_first)} calls;"
+            f" at most 4): {FAKES.STARVATION}"
+        )
+
+
 # -- stage 4: continuous batching ---------------------------------------------------------------
 
 
@@ -350,8 +480,8 @@ def stage4_generate_checks_its_arguments(ctx):
     )
 
 
-def _expect_tokens(record: dict, what: str, requests: list, stop=None) -> None:
-    for index, (prompt, count) in enumerate(requests):
+def _expect_tokens(record: dict, what: str, requests: list, stop=None, offset: int = 0) -> None:
+    for index, (prompt, count) in enumerate(requests, offset):
         expected = FAKES.expected_tokens(prompt, count, stop)
         kind, value, message = _outcome(record, index)
         if kind != "v" or type(value) is not list or value != expected:
@@ -366,6 +496,11 @@ def stage4_the_step_workload_finishes_within_70_calls(ctx):
     what = "b = Batcher(model, max_batch_size=4); 16 generate requests (32, 2, 2, 2 tokens ...) behind a plug"
     record, _ = _played(ctx, "generated", {"max_batch_size": 4}, requests, what=what, timeout=40)
     _expect_tokens(record, what, requests)
+    if record.get("mutated"):
+        raise Mismatch(
+            f"{what}: the list given to call {record['mutated'][0]} changed after the call: {FAKES.SEQUENCE_INPUT}"
+        )
+    _running_stay(record, what, requests)
     calls = _after_plug(record)
     for number, call in enumerate(calls, 1):
         firsts = [x[1] for x in call if isinstance(x, list)]
@@ -375,6 +510,22 @@ def stage4_the_step_workload_finishes_within_70_calls(ctx):
         raise Mismatch(
             f"{what}: {len(calls)} calls after the plug (continuous: 44; static: 128): {FAKES.STEPS}"
         )
+
+
+def _running_stay(record: dict, what: str, requests: list) -> None:
+    """Without ``max_tokens``: a sequence still running after a call is in the next call."""
+    final = {p[0]: len(p) + len(FAKES.expected_tokens(p, n)) - 1 for p, n in requests}
+    calls = _after_plug(record)
+    for number, (call, following) in enumerate(zip(calls, calls[1:]), 1):
+        held = {x[1]: x[2] for x in call if isinstance(x, list)}
+        nxt = {x[1] for x in following if isinstance(x, list)}
+        running = [first for first, length in held.items() if length < final.get(first, 0)]
+        left_out = [first for first in running if first not in nxt]
+        if left_out:
+            raise Mismatch(
+                f"{what}: the sequence of prompt [{left_out[0]}] ran in call {number} after the plug and had"
+                f" tokens to go, yet call {number + 1} left it out: {FAKES.ITERATION}{_timeline(record)}"
+            )
 
 
 def stage4_generate_stops_at_the_stop_token(ctx):
@@ -387,6 +538,70 @@ def stage4_generate_stops_at_the_stop_token(ctx):
     _expect_tokens(record, what, requests, stop)
 
 
+def stage4_a_raising_call_ends_only_the_sequences_whose_lone_call_raised(ctx):
+    requests = [[[101], 5], [[666, 1], 5], [[102], 7], [[103], 3]]
+    what = "b = Batcher(fragile, max_batch_size=4); the model raises for any sequence starting with 666"
+    record, _ = _played(ctx, "generated", {"max_batch_size": 4}, requests, None, 666, what=what, timeout=40)
+    _expect_raised(record, 1, f"{what}: b.generate([666, 1], 5)", "Exception", None, FAKES.SEQUENCE_ISOLATION)
+    for index in (0, 2, 3):
+        _expect_tokens(record, what, [requests[index]], offset=index)
+
+
+def stage4_close_lets_running_sequences_finish(ctx):
+    requests = [[[101], 8], [[102], 8], [[103], 3]]
+    what = "b = Batcher(model, max_batch_size=2); 3 generate requests; b.close() while they run"
+    record, _ = _played(
+        ctx, "generated", {"max_batch_size": 2}, requests, None, None, True, what=what, timeout=40
+    )
+    _expect_tokens(record, what, requests)
+
+
+def stage4_max_wait_delays_a_call_only_while_nothing_runs(ctx):
+    requests = [[[5], 10]]
+    what = "b = Batcher(model, max_wait=0.4); b.generate([5], 10)"
+    record, took = _played(ctx, "generated", {"max_batch_size": 4, "max_wait": 0.4}, requests, what=what)
+    _expect_tokens(record, what, requests)
+    if took > 0.4 + 2 * MARGIN:
+        raise Mismatch(
+            f"{what}: the 10 tokens took {took:.2f} s on the judge's clock (one window is 0.4 s):"
+            f" {FAKES.RUNNING_NO_WAIT}{_timeline(record)}"
+        )
+
+
+def stage4_a_sequence_whose_caller_timed_out_is_in_no_later_call(ctx):
+    what = "b.generate([101], 200, timeout=0.2) beside b.generate([102], 12); max_batch_size=4"
+    record, _ = _played(ctx, "abandoned", {"max_batch_size": 4}, what=what, timeout=40)
+    _expect_raised(
+        record, 0, f"{what}: b.generate([101], 200, timeout=0.2)", "TimeoutError", None, FAKES.ABANDONED
+    )
+    _expect_tokens(record, what, [[[102], 12]], offset=1)
+    after = record.get("after")
+    if not isinstance(after, int):
+        raise Mismatch(
+            f"{what}: the sequence of prompt [101] never reached its third call: {FAKES.ITERATION}"
+        )
+    later = [
+        n
+        for n, call in enumerate(_calls(record), 1)
+        if n > after and any(isinstance(x, list) and x[1] == 101 for x in call)
+    ]
+    if later:
+        raise Mismatch(
+            f"{what}: its caller got TimeoutError during call {after}, yet call {later[0]} still held the"
+            f" sequence: {FAKES.ABANDONED}{_timeline(record)}"
+        )
+
+
+def stage4_every_call_counting_sequences_as_grown_is_within_max_tokens(ctx):
+    requests = [[[i] * 8, 12] for i in range(1, 7)]
+    what = "b = Batcher(model, max_batch_size=4, max_tokens=40); 6 generate requests of 8 + 12 tokens"
+    record, _ = _played(
+        ctx, "generated", {"max_batch_size": 4, "max_tokens": 40}, requests, what=what, timeout=40
+    )
+    _expect_tokens(record, what, requests)
+    _costs_within(record, what, 40)
+
+
 JUDGE = Judge(
     model=Model,
     name="b",
@@ -396,23 +611,36 @@ JUDGE = Judge(
             stage1_twenty_waiting_requests_go_oldest_first_in_full_calls,
             stage1_equal_and_unhashable_inputs_get_their_own_outputs,
             stage1_a_raising_model_fails_its_callers_and_later_requests_are_served,
+            stage1_a_result_of_the_wrong_length_counts_as_the_call_raising,
             stage1_close_serves_every_request_accepted_before_it,
             stage1_requests_one_after_another_wait_for_no_poll_interval,
         ],
         2: [
             stage2_arguments_are_checked,
             stage2_a_partial_batch_waits_for_the_window_and_a_full_one_does_not,
+            stage2_requests_waiting_at_close_go_at_once,
+            stage2_the_window_is_measured_from_the_oldest_request,
+            stage2_a_batch_whose_oldest_waited_while_the_model_was_busy_starts_at_once,
             stage2_a_request_that_timed_out_before_it_was_sent_is_never_sent,
+            stage2_a_sent_request_still_times_out_on_time,
             stage2_a_poison_input_fails_only_its_caller_within_the_retry_budget,
+            stage2_retries_skip_the_window,
         ],
         3: [
             stage3_arguments_and_inputs_are_checked,
+            stage3_no_call_costs_more_than_max_tokens,
             stage3_padding_efficiency_and_the_budget_on_the_bimodal_workload,
+            stage3_the_oldest_waiting_request_is_not_starved,
         ],
         4: [
             stage4_generate_checks_its_arguments,
             stage4_the_step_workload_finishes_within_70_calls,
             stage4_generate_stops_at_the_stop_token,
+            stage4_a_raising_call_ends_only_the_sequences_whose_lone_call_raised,
+            stage4_close_lets_running_sequences_finish,
+            stage4_max_wait_delays_a_call_only_while_nothing_runs,
+            stage4_a_sequence_whose_caller_timed_out_is_in_no_later_call,
+            stage4_every_call_counting_sequences_as_grown_is_within_max_tokens,
         ],
     },
     worker=[

@@ -19,7 +19,17 @@ import math
 import threading
 import time
 
-from judge_inference_batcher import Client, FakeModel, NoLen, Plug, Same, Trial, next_token, poison_when  # type: ignore[import-not-found]
+from judge_inference_batcher import (
+    Client,
+    FakeModel,
+    NoLen,
+    Plug,
+    Same,
+    Trial,
+    next_token,
+    poison_prefix,
+    poison_when,
+)  # type: ignore[import-not-found]
 
 from dojo.judge.dispatch import exception_names
 from dojo.judge.wire import encode
@@ -52,6 +62,24 @@ def _outcome(client) -> list:
     return ["x", exception_names(value) or ["Exception"], message]
 
 
+def _mutated(call) -> bool:
+    """Did a list this call was given change after the call (a sequence grown in place)?"""
+    now = [list(x) if isinstance(x, (list, tuple)) else x for x in _copy_of(call.given)]
+    return now != call.snapshot
+
+
+def _copy_of(given) -> list:
+    try:
+        return list(given)
+    except TypeError:
+        return [given]
+
+
+def _threads() -> set:
+    """The threads alive now, but the judge's own callers."""
+    return {t for t in threading.enumerate() if t.is_alive() and not t.name.startswith("dojo-")}
+
+
 def _record(t: Trial, clients, **extra) -> dict:
     calls = list(t.model.calls)
     return {
@@ -61,6 +89,8 @@ def _record(t: Trial, clients, **extra) -> dict:
         "raised": [c.raised for c in calls],
         "outcomes": [_outcome(c) for c in clients],
         "asked": [c.started - t.model.t0 for c in clients],
+        "ended": [(c.ended or c.started) - t.model.t0 for c in clients],
+        "mutated": [c.number for c in calls if _mutated(c)],
         "problems": list(t.model.problems)[:5],
         **extra,
     }
@@ -86,15 +116,23 @@ def _inputs(kind: str, n: int) -> list:
 
 
 def _behind_a_plug(model: FakeModel, options: dict, inputs: list, *, release_rule: bool = False) -> dict:
-    """Behind a plug, queue ``inputs`` one at a time, release, wait for every caller, close."""
+    """Behind a plug, queue ``inputs`` one at a time, release, wait for every caller, close.
+    ``pending`` is read while the plug's call holds (that request is in the model: 0)."""
     with Trial(solution_class, model, "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
         model.release_rule = release_rule
         t.plug()
+        held = t.pending()
         clients = t.queue(inputs)
         t.release()
         t.finish(clients)
         t.close()
-        return _record(t, clients)
+        return _record(t, clients, pending_while_plugged=encode(held))
+
+
+def wrong_length(options: dict) -> dict:
+    """Three requests behind a plug; the model answers one output short."""
+    model = FakeModel(result=lambda outputs: outputs[:-1])
+    return _played(lambda: _behind_a_plug(model, options, ["a", "b", "c"]))
 
 
 def queued(options: dict, kind: str, n) -> dict:
@@ -120,6 +158,7 @@ def closed_while_queued(options: dict, n: int) -> dict:
     plug released: every request still gets its outcome, and ``close()`` returns."""
 
     def scenario() -> dict:
+        before = _threads()
         with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
             t.plug()
             clients = t.queue(range(1, n + 1))
@@ -127,7 +166,8 @@ def closed_while_queued(options: dict, n: int) -> dict:
             time.sleep(0.05)  # close() has begun, and waits for the held call
             t.release()
             t.finish([*clients, closer])
-            return _record(t, clients)
+            leaked = sorted(t.name for t in _threads() - before)
+            return _record(t, clients, leaked=leaked)
 
     return _played(scenario)
 
@@ -244,18 +284,160 @@ def _argument(form):
     return special[form]() if isinstance(form, str) and form in special else form
 
 
-def generated(options: dict, requests: list, stop=None) -> dict:
+def generated(
+    options: dict, requests: list, stop=None, poison: int | None = None, close_first: bool = False
+) -> dict:
     """Behind a plug, ``generate(prompt, count)`` for each ``[prompt, count]``, one at a time;
-    release, wait (15 s), close."""
+    release, wait (15 s), close. ``poison``: the model raises for any sequence starting with
+    it; ``close_first``: ``close()`` is called, from another thread, before the release."""
 
     def scenario() -> dict:
         extra = {} if stop is None else {"stop": stop}
-        with Trial(solution_class, FakeModel(next_token), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        fails = poison_prefix(poison) if poison is not None else None
+        with Trial(solution_class, FakeModel(next_token, fails=fails), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
             t.plug()
             clients = t.queue_generate([(list(p), c) for p, c in requests], **extra)
+            closer = Client("b.close()", t.batcher.close) if close_first else None
             t.release()
-            t.finish(clients, timeout=3 * ALWAYS)
+            t.finish([*clients, *([closer] if closer else [])], timeout=3 * ALWAYS)
             t.close()
             return _record(t, clients)
+
+    return _played(scenario)
+
+
+def closed_in_window(options: dict, n: int) -> dict:
+    """``n`` requests waiting in a long window, then ``close()``: they go at once."""
+
+    def scenario() -> dict:
+        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+            clients = t.queue(range(1, n + 1))
+            t.close()
+            t.finish(clients)
+            return _record(t, clients)
+
+    return _played(scenario)
+
+
+def poisoned_at_once(options: dict, n: int, bad: list) -> dict:
+    """``n`` one-int lists from ``n`` threads at once (a full batch), those at ``bad`` poison."""
+
+    def scenario() -> dict:
+        inputs = [[i] for i in range(n)]
+        model = FakeModel(fails=poison_when(*[inputs[i] for i in bad]))
+        with Trial(solution_class, model, "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+            clients = [t.ask(x) for x in inputs]
+            t.finish(clients)
+            t.close()
+            return _record(t, clients)
+
+    return _played(scenario)
+
+
+def timed_out_while_sent(options: dict, timeout: float) -> dict:
+    """``infer('x', timeout=...)`` is sent in a call that holds; the plug goes after 3 s at most."""
+
+    def scenario() -> dict:
+        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+            t.model.hold_next()
+            client = t.ask("x", timeout=timeout)
+            t.model.wait_calls(1)
+            client.done.wait(3.0)
+            t.release()
+            t.finish([client])
+            t.close()
+            return _record(t, [client])
+
+    return _played(scenario)
+
+
+def trickle(options: dict, count: int, every: float) -> dict:
+    """A request every ``every`` s, ``count`` of them, until the first call starts; then close."""
+
+    def scenario() -> dict:
+        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+            start = time.monotonic()
+            clients = []
+            for i in range(count):
+                clients.append(t.ask(i))
+                if t.model.calls:
+                    break
+                time.sleep(max(0.0, start + (i + 1) * every - time.monotonic()))
+            t.close()
+            t.finish(clients)
+            return _record(t, clients)
+
+    return _played(scenario)
+
+
+def busy(options: dict, wait: float) -> dict:
+    """A full call holds while ``'late'`` waits past ``max_wait``; then the model is freed."""
+
+    def scenario() -> dict:
+        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+            t.model.hold_next()
+            opening = [t.ask("plug"), t.ask(1)]
+            t.model.wait_calls(1)
+            late = t.queue(["late"])
+            time.sleep(wait + 0.05)
+            released = time.monotonic() - t.model.t0
+            t.release()
+            t.finish(opening + late)
+            t.close()
+            return _record(t, opening + late, released=released)
+
+    return _played(scenario)
+
+
+def abandoned(options: dict) -> dict:
+    """``generate([101], 200, timeout=0.2)`` beside ``generate([102], 12)``: the model holds its
+    third call of [101] until that caller has its TimeoutError."""
+
+    def scenario() -> dict:
+        state: dict = {}
+
+        def hold_until_timed_out(call) -> None:
+            if "after" not in state and any(
+                len(x) == 3 and x[:1] == [101] for x in call.snapshot if isinstance(x, list)
+            ):
+                doomed, _ = state["trial"].sequences[101]  # registered before its thread starts
+                doomed.done.wait(5.0)
+                state["after"] = call.number
+
+        with Trial(solution_class, FakeModel(next_token, during=hold_until_timed_out), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+            state["trial"] = t
+            doomed = t.generate([101], 200, timeout=0.2)
+            other = t.generate([102], 12)
+            t.finish([doomed, other], timeout=2 * ALWAYS)
+            t.close()
+            return _record(t, [doomed, other], after=state.get("after"))
+
+    return _played(scenario)
+
+
+def starving(options: dict, extra_calls: int, per_call: int) -> dict:
+    """Behind a plug: 8 short requests, a long one, 8 short; while the long one waits, each
+    call adds ``per_call`` more short ones (``extra_calls`` times at most)."""
+
+    def scenario() -> dict:
+        added: list = []
+        long_sent: list = []
+        state: dict = {}
+
+        def keep_adding(call) -> None:
+            long_sent.extend(x for x in call.inputs if len(x) >= 60)
+            if len(added) < extra_calls and not long_sent:
+                added.append(call.number)
+                state["trial"].add_during_call([[1000 + 10 * call.number + i] * 2 for i in range(per_call)])
+
+        with Trial(solution_class, FakeModel(during=keep_adding), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+            state["trial"] = t
+            t.plug()
+            t.queue([[i] * 2 for i in range(8)] + [[99] * 60] + [[100 + i] * 2 for i in range(8)])
+            t.release()
+            t.finish(list(t.clients))
+            t.finish(list(t.clients))
+            t.close()
+            return _record(t, list(t.clients))
 
     return _played(scenario)

@@ -146,6 +146,15 @@ def test_the_stub_earns_no_stage_from_the_judge(kata, tmp_path):
     assert verdicts[0].note.startswith("integrity: "), verdicts[0].note
 
 
+def test_a_batcher_whose_close_takes_a_second_is_judged_on_its_requests_alone(tmp_path):
+    """The contract bounds how fast requests are served, not how long ``close()`` takes: a
+    worker that notices the stop flag only after ``queue.get(timeout=1.0)`` earns stage 1."""
+    solution = solution_from_file(REPO / "tests" / "variants" / "inference_batcher" / "close_polls_a_queue.py",
+                                  "inference_batcher", tmp_path)
+    verdicts = judged("inference_batcher", solution, 1)
+    assert verdicts[0].passed, explain(verdicts)
+
+
 # -- in-process forgeries and attacks on the protocol -----------------------------------------
 
 HOSTILE_CASES = {
@@ -279,6 +288,16 @@ def test_a_value_in_no_known_form_is_refused(form):
 def test_plain_values_survive_the_wire_with_their_types(value):
     back = wire.decode(json.loads(json.dumps(wire.encode(value))))
     assert back == value and type(back) is type(value)
+
+
+def test_a_value_nested_past_the_limit_is_sent_as_opaque_and_still_read():
+    deep: list = []
+    for _ in range(wire.MAX_DEPTH + 5):
+        deep = [deep]
+    back = wire.decode(json.loads(json.dumps(wire.encode(deep))))
+    for _ in range(wire.MAX_DEPTH):
+        back = back[0]
+    assert isinstance(back, wire.Opaque)
 
 
 def test_answers_keep_types_apart():

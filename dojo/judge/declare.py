@@ -213,6 +213,11 @@ class Call:
         return f"{assign}{obj}.{self.method}({args})"
 
 
+def _cut(text: str, limit: int = 300) -> str:
+    """A call's text, cut for a one-line note (a judge's file or list may run to kilobytes)."""
+    return text if len(text) <= limit else text[: limit - 5] + " ...)"
+
+
 def show(result) -> str:
     """An answer in words: ``returned X``, ``raised T``."""
     try:
@@ -347,12 +352,16 @@ class Context:
             if call.method == "new":
                 start = index
             if not agrees(g, e, call):
-                run = [self.text(c) for c in calls[max(start, index - REPRO_CALLS) : index + 1]]
+                run = [_cut(self.text(c)) for c in calls[max(start, index - REPRO_CALLS) : index + 1]]
                 if index - start > REPRO_CALLS:
                     run.insert(0, "...")
                 raise Mismatch(
                     DISAGREES.format(
-                        before=index - start, call=self.text(call), got=show(g), expected=show(e), why=why
+                        before=index - start,
+                        call=_cut(self.text(call)),
+                        got=show(g),
+                        expected=show(e),
+                        why=why,
                     )
                     + " | the run: "
                     + "; ".join(run)

@@ -39,7 +39,7 @@ class WireError(Exception):
 
 def encode(value, instance_type: type | None = None, depth: int = 0):
     """``value`` as a JSON-able tagged form (see the module's table)."""
-    if depth > MAX_DEPTH:
+    if depth >= MAX_DEPTH:  # decode refuses anything deeper: an opaque value at the limit instead
         return {"o": "too deeply nested"}
     if value is None or isinstance(value, bool):
         return value

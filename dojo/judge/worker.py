@@ -115,7 +115,13 @@ class Worker:
         try:
             return {"value": helper(*list(request.get("args", [])))}  # type: ignore[operator]
         except Exception as exc:  # noqa: BLE001 - a helper that breaks is a refused request
-            raise WireError(f"the helper {request.get('name')} raised {type(exc).__name__}: {exc}") from None
+            try:
+                detail = str(exc)[:300]
+            except Exception:  # noqa: BLE001 - a hostile __str__ must not end the worker
+                detail = "(a message that cannot be shown)"
+            raise WireError(
+                f"the helper {request.get('name')} raised {type(exc).__name__}: {detail}"
+            ) from None
 
     def loop(self, request: dict) -> dict:
         bound = self.env.prepare_loop(request)

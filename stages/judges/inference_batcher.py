@@ -58,9 +58,23 @@ def _after_plug(record: dict) -> list[list]:
     return [c for c in _calls(record) if PLUG not in c]
 
 
+def _input_text(tag) -> str:
+    """An input as a learner would write it: ``[3] * 60`` for the wire's ``["list", 3, 60]``."""
+    if isinstance(tag, list) and len(tag) == 3 and tag[0] == "list":
+        return f"[{tag[1]}]" if tag[2] == 1 else f"[{tag[1]}, ...] ({tag[2]} long)"
+    if isinstance(tag, dict):
+        return str(tag.get("repr"))[:80]
+    return "PLUG" if tag == PLUG else repr(tag)
+
+
 def _timeline(record: dict, limit: int = 8) -> str:
     calls = record.get("calls") or []
-    shown = [f"call {i + 1}: {c!r:.120}" for i, c in enumerate(calls[:limit])]
+    shown = [
+        f"call {i + 1}: [{', '.join(_input_text(x) for x in c[:6]) if isinstance(c, list) else c!r:.40}"
+        + (f", ... {len(c) - 6} more" if isinstance(c, list) and len(c) > 6 else "")
+        + "]"
+        for i, c in enumerate(calls[:limit])
+    ]
     more = f"; ... {len(calls) - limit} more" if len(calls) > limit else ""
     return f" | model calls: {'; '.join(shown) or 'none'}{more}"
 
@@ -70,12 +84,24 @@ def _outcome(record: dict, index: int) -> tuple[str, object, str]:
     try:
         got = record["outcomes"][index]
         if got[0] == "v":
-            return "v", decode(got[1]), ""
+            return "v", _readable(got[1]), ""
         if got[0] == "x":
             return "x", str(got[1][0]), str(got[2])
-    except (WireError, KeyError, IndexError, TypeError):
+    except (KeyError, IndexError, TypeError):
         pass
     return "none", None, ""
+
+
+def _readable(form) -> object:
+    try:
+        return decode(form)
+    except (WireError, RecursionError):
+        return _Unreadable()
+
+
+class _Unreadable:
+    def __repr__(self) -> str:
+        return "a value the judge cannot read"
 
 
 def _said(kind: str, value: object, message: str) -> str:
@@ -147,9 +173,14 @@ def _expect_error(ctx, options: dict, method: str, args: list, kwargs: dict, err
         + ")",
     )
     got = _now(ctx, options, method, args, kwargs)
-    calls = got[-1] if len(got) >= 3 else 0
+    calls = got[-1] if len(got) >= 2 and isinstance(got[-1], int) else 0
+    if got[0] == "hung":
+        raise Mismatch(f"{shown_call} did not return within 5 s; expected it to raise {error}: {rule}")
     if got[0] != "x" or error not in got[1]:
-        said = f"raised {got[1][0]}" if got[0] == "x" else "returned"
+        if got[0] == "x":
+            said = f"raised {got[1][0]}: {str(got[2])[:120]}"
+        else:
+            said = "returned" if method == "new" else f"returned {_readable(got[1])!r:.80}"
         raise Mismatch(f"{shown_call} {said}; expected it to raise {error}: {rule}")
     if calls:
         raise Mismatch(f"{shown_call} reached the model ({calls} call(s)): {FAKES.VALIDATED_FIRST}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from contextlib import contextmanager
 
 from judge_inference_batcher import (
     Client,
@@ -32,6 +33,7 @@ from judge_inference_batcher import (
 )  # type: ignore[import-not-found]
 
 from dojo.judge.dispatch import exception_names
+from dojo.testing import start_daemon
 from dojo.judge.wire import encode
 
 ALWAYS = 5.0  # seconds a scenario waits for a caller, as the suites do
@@ -39,14 +41,17 @@ ALWAYS = 5.0  # seconds a scenario waits for a caller, as the suites do
 
 def _tag(x) -> object:
     """An input as the judge reads it: the plug, an int or str as is, a list of ints as
-    ``["list", first, len]`` (its identity and its length), anything else as its repr."""
+    ``["list", first, len]`` (its identity and its length), anything else as ``{"repr": ...}``."""
     if isinstance(x, Plug):
         return "PLUG"
     if type(x) in (int, str):
         return x
     if type(x) is list and x and all(type(v) is int for v in x):
         return ["list", x[0], len(x)]
-    return repr(x)
+    try:
+        return {"repr": repr(x)[:80]}
+    except Exception:  # noqa: BLE001 - a hostile __repr__
+        return {"repr": f"<a {type(x).__name__}>"}
 
 
 def _outcome(client) -> list:
@@ -55,11 +60,7 @@ def _outcome(client) -> list:
     kind, value = client.outcome
     if kind == "returned":
         return ["v", encode(value)]
-    try:
-        message = str(value)[:200]
-    except Exception:  # noqa: BLE001 - a hostile __str__
-        message = ""
-    return ["x", exception_names(value) or ["Exception"], message]
+    return ["x", exception_names(value) or ["Exception"], _text(value)]
 
 
 def _mutated(call) -> bool:
@@ -76,8 +77,8 @@ def _copy_of(given) -> list:
 
 
 def _threads() -> set:
-    """The threads alive now, but the judge's own callers."""
-    return {t for t in threading.enumerate() if t.is_alive() and not t.name.startswith("dojo-")}
+    """The threads alive now."""
+    return {t for t in threading.enumerate() if t.is_alive()}
 
 
 def _record(t: Trial, clients, **extra) -> dict:
@@ -96,15 +97,35 @@ def _record(t: Trial, clients, **extra) -> dict:
     }
 
 
+@contextmanager
+def _trial(model: FakeModel, options: dict):
+    """A ``Trial`` whose batcher is let go at the end: the fake's holds released and
+    ``close()`` left to run in the background, so a scenario ends with its callers (how long
+    ``close()`` takes is checked where close is the subject)."""
+    t = Trial(solution_class, model, "", **options)  # type: ignore[name-defined]  # noqa: F821
+    try:
+        yield t
+    finally:
+        t.model.release(everything=True)
+        start_daemon(t.batcher.close, name="dojo-cleanup")
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)[:300]
+    except Exception:  # noqa: BLE001 - a hostile __str__
+        return "(a message that cannot be shown)"
+
+
 def _played(scenario) -> dict:
     """Play ``scenario()``; an AssertionError from the suites' helpers is a failed scenario."""
     try:
         return scenario()
     except AssertionError as exc:
-        return {"failed": str(exc).split("\n\n")[0][:600]}
+        return {"failed": _text(exc).split("\n\n")[0]}
     except Exception as exc:  # noqa: BLE001 - raised by the solution where it should not
         names = exception_names(exc) or ["Exception"]
-        return {"failed": f"{names[0]}: {str(exc)[:300]}"}
+        return {"failed": f"{names[0]}: {_text(exc)}"}
 
 
 def _inputs(kind: str, n: int) -> list:
@@ -118,14 +139,13 @@ def _inputs(kind: str, n: int) -> list:
 def _behind_a_plug(model: FakeModel, options: dict, inputs: list, *, release_rule: bool = False) -> dict:
     """Behind a plug, queue ``inputs`` one at a time, release, wait for every caller, close.
     ``pending`` is read while the plug's call holds (that request is in the model: 0)."""
-    with Trial(solution_class, model, "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+    with _trial(model, options) as t:
         model.release_rule = release_rule
         t.plug()
         held = t.pending()
         clients = t.queue(inputs)
         t.release()
         t.finish(clients)
-        t.close()
         return _record(t, clients, pending_while_plugged=encode(held))
 
 
@@ -144,10 +164,9 @@ def all_at_once(options: dict, n: int) -> dict:
     """``n`` requests from ``n`` threads at once, no plug (a full batch must not wait)."""
 
     def scenario() -> dict:
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(), options) as t:
             clients = [t.ask(i) for i in range(1, n + 1)]
             t.finish(clients)
-            t.close()
             return _record(t, clients)
 
     return _played(scenario)
@@ -159,14 +178,15 @@ def closed_while_queued(options: dict, n: int) -> dict:
 
     def scenario() -> dict:
         before = _threads()
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(), options) as t:
             t.plug()
             clients = t.queue(range(1, n + 1))
             closer = Client("b.close()", t.batcher.close)
             time.sleep(0.05)  # close() has begun, and waits for the held call
             t.release()
             t.finish([*clients, closer])
-            leaked = sorted(t.name for t in _threads() - before)
+            ours = {c.thread for c in [*t.clients, closer]}  # the callers, which may still be ending
+            leaked = sorted(thread.name for thread in _threads() - before - ours)
             return _record(t, clients, leaked=leaked)
 
     return _played(scenario)
@@ -182,7 +202,7 @@ def raising(options: dict) -> dict:
         def fails(inputs):
             return ValueError("GPU on fire") if failing.is_set() else None
 
-        with Trial(solution_class, FakeModel(fails=fails), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(fails=fails), options) as t:
             t.plug()
             failing.set()
             clients = t.queue(["a", "b", "c"])
@@ -191,7 +211,6 @@ def raising(options: dict) -> dict:
             failing.clear()
             later = t.ask("d")
             t.finish([later])
-            t.close()
             return _record(t, [*clients, later])
 
     return _played(scenario)
@@ -209,10 +228,9 @@ def one_request(options: dict) -> dict:
     """One request, no plug: when the call started, against when ``infer`` was called."""
 
     def scenario() -> dict:
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(), options) as t:
             client = t.ask("alone")
             t.finish([client])
-            t.close()
             return _record(t, [client])
 
     return _played(scenario)
@@ -222,33 +240,32 @@ def timed_out_before_sent(options: dict) -> dict:
     """Behind a plug, ``infer('late', timeout=0.2)`` times out; then the plug is released."""
 
     def scenario() -> dict:
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(), options) as t:
             t.plug()
             late = t.ask("late", timeout=0.2)
             late.done.wait(ALWAYS)
             t.release()
             after = t.ask("after")
             t.finish([late, after])
-            t.close()
             return _record(t, [late, after])
 
     return _played(scenario)
 
 
 def one_after_another(options: dict, n: int) -> dict:
-    """``n`` requests from one thread, each after the last returned (the judge times it)."""
+    """``n`` requests from one thread, each after the last returned (the judge times it;
+    ``close()`` runs after, in the background)."""
 
     def scenario() -> dict:
         model = FakeModel()
         batcher = solution_class(model, **options)  # type: ignore[name-defined]  # noqa: F821
-        begin = time.monotonic()
-        answers = [batcher.infer(i) for i in range(n)]
-        took = time.monotonic() - begin
-        batcher.close()
+        try:
+            answers = [batcher.infer(i) for i in range(n)]
+        finally:
+            start_daemon(batcher.close, name="dojo-cleanup")
         return {
             "answers": [encode(a) for a in answers],
             "calls": len(model.calls),
-            "took": took,
             "model": model.model_time(),
         }
 
@@ -256,26 +273,35 @@ def one_after_another(options: dict, n: int) -> dict:
 
 
 def raises_now(options: dict, method: str, args: list, kwargs: dict) -> list:
-    """``Batcher(model, **options)`` then one call made now, from this thread: its outcome
-    (``method`` None: the constructor itself, with ``args[0]`` as the model if given)."""
+    """One call made now, ``ALWAYS`` s at most: ``Batcher(*args, **kwargs)`` (``method``
+    ``"new"``; the fake model when ``args`` is empty), or ``Batcher(model, **options)`` then
+    ``b.<method>(*args, **kwargs)`` (``"after_close"``: ``close()`` first, then ``infer``).
+    ``["v", value, calls]``, ``["x", names, message, calls]`` or ``["hung", calls]``."""
     model = FakeModel()
     kwargs = {k: _argument(v) for k, v in kwargs.items()}
-    try:
+
+    def call():
         if method == "new":
-            made = solution_class(*(args or [model]), **kwargs)  # type: ignore[name-defined]  # noqa: F821
-            made.close()
-            return ["v", None]
+            start_daemon(solution_class(*(args or [model]), **kwargs).close, name="dojo-cleanup")  # type: ignore[name-defined]  # noqa: F821
+            return None
         batcher = solution_class(model, **options)  # type: ignore[name-defined]  # noqa: F821
         try:
             if method == "after_close":
                 batcher.close()
-                method = "infer"
-            value = getattr(batcher, method)(*[_argument(a) for a in args], **kwargs)
-            return ["v", encode(value), len(model.calls)]
+            return getattr(batcher, "infer" if method == "after_close" else method)(
+                *[_argument(a) for a in args], **kwargs
+            )
         finally:
-            batcher.close()
-    except Exception as exc:  # noqa: BLE001 - the answer
-        return ["x", exception_names(exc) or ["Exception"], str(exc)[:200], len(model.calls)]
+            start_daemon(batcher.close, name="dojo-cleanup")
+
+    client = Client(method, call)
+    client.thread.name = "dojo-client"
+    if not client.done.wait(ALWAYS):
+        return ["hung", len(model.calls)]
+    kind, value = client.outcome or ("returned", None)
+    if kind == "returned":
+        return ["v", encode(value), len(model.calls)]
+    return ["x", exception_names(value) or ["Exception"], _text(value), len(model.calls)]
 
 
 def _argument(form):
@@ -294,13 +320,12 @@ def generated(
     def scenario() -> dict:
         extra = {} if stop is None else {"stop": stop}
         fails = poison_prefix(poison) if poison is not None else None
-        with Trial(solution_class, FakeModel(next_token, fails=fails), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(next_token, fails=fails), options) as t:
             t.plug()
             clients = t.queue_generate([(list(p), c) for p, c in requests], **extra)
             closer = Client("b.close()", t.batcher.close) if close_first else None
             t.release()
             t.finish([*clients, *([closer] if closer else [])], timeout=3 * ALWAYS)
-            t.close()
             return _record(t, clients)
 
     return _played(scenario)
@@ -310,7 +335,7 @@ def closed_in_window(options: dict, n: int) -> dict:
     """``n`` requests waiting in a long window, then ``close()``: they go at once."""
 
     def scenario() -> dict:
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(), options) as t:
             clients = t.queue(range(1, n + 1))
             t.close()
             t.finish(clients)
@@ -325,10 +350,9 @@ def poisoned_at_once(options: dict, n: int, bad: list) -> dict:
     def scenario() -> dict:
         inputs = [[i] for i in range(n)]
         model = FakeModel(fails=poison_when(*[inputs[i] for i in bad]))
-        with Trial(solution_class, model, "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(model, options) as t:
             clients = [t.ask(x) for x in inputs]
             t.finish(clients)
-            t.close()
             return _record(t, clients)
 
     return _played(scenario)
@@ -338,14 +362,13 @@ def timed_out_while_sent(options: dict, timeout: float) -> dict:
     """``infer('x', timeout=...)`` is sent in a call that holds; the plug goes after 3 s at most."""
 
     def scenario() -> dict:
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(), options) as t:
             t.model.hold_next()
             client = t.ask("x", timeout=timeout)
             t.model.wait_calls(1)
             client.done.wait(3.0)
             t.release()
             t.finish([client])
-            t.close()
             return _record(t, [client])
 
     return _played(scenario)
@@ -355,7 +378,7 @@ def trickle(options: dict, count: int, every: float) -> dict:
     """A request every ``every`` s, ``count`` of them, until the first call starts; then close."""
 
     def scenario() -> dict:
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(), options) as t:
             start = time.monotonic()
             clients = []
             for i in range(count):
@@ -363,7 +386,6 @@ def trickle(options: dict, count: int, every: float) -> dict:
                 if t.model.calls:
                     break
                 time.sleep(max(0.0, start + (i + 1) * every - time.monotonic()))
-            t.close()
             t.finish(clients)
             return _record(t, clients)
 
@@ -374,7 +396,7 @@ def busy(options: dict, wait: float) -> dict:
     """A full call holds while ``'late'`` waits past ``max_wait``; then the model is freed."""
 
     def scenario() -> dict:
-        with Trial(solution_class, FakeModel(), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(), options) as t:
             t.model.hold_next()
             opening = [t.ask("plug"), t.ask(1)]
             t.model.wait_calls(1)
@@ -383,7 +405,6 @@ def busy(options: dict, wait: float) -> dict:
             released = time.monotonic() - t.model.t0
             t.release()
             t.finish(opening + late)
-            t.close()
             return _record(t, opening + late, released=released)
 
     return _played(scenario)
@@ -404,12 +425,11 @@ def abandoned(options: dict) -> dict:
                 doomed.done.wait(5.0)
                 state["after"] = call.number
 
-        with Trial(solution_class, FakeModel(next_token, during=hold_until_timed_out), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(next_token, during=hold_until_timed_out), options) as t:
             state["trial"] = t
             doomed = t.generate([101], 200, timeout=0.2)
             other = t.generate([102], 12)
             t.finish([doomed, other], timeout=2 * ALWAYS)
-            t.close()
             return _record(t, [doomed, other], after=state.get("after"))
 
     return _played(scenario)
@@ -430,14 +450,13 @@ def starving(options: dict, extra_calls: int, per_call: int) -> dict:
                 added.append(call.number)
                 state["trial"].add_during_call([[1000 + 10 * call.number + i] * 2 for i in range(per_call)])
 
-        with Trial(solution_class, FakeModel(during=keep_adding), "", **options) as t:  # type: ignore[name-defined]  # noqa: F821
+        with _trial(FakeModel(during=keep_adding), options) as t:
             state["trial"] = t
             t.plug()
             t.queue([[i] * 2 for i in range(8)] + [[99] * 60] + [[100 + i] * 2 for i in range(8)])
             t.release()
             t.finish(list(t.clients))
             t.finish(list(t.clients))
-            t.close()
             return _record(t, list(t.clients))
 
     return _played(scenario)

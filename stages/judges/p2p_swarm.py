@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import random
+from contextlib import contextmanager
 
 from dojo.judge.declare import (
     IGNORE,
@@ -30,7 +31,8 @@ from dojo.judge.declare import (
     value_of,
     worker_module,
 )
-from dojo.judge.wire import decode
+from dojo.judge.session import Broken
+from dojo.judge.wire import WireError, decode
 
 SWARMS = support_module(__file__, "p2p_swarm")
 ZERO = bytes(32)
@@ -135,12 +137,20 @@ class _Bytes(bytes):
         return f"<{len(self):,} bytes: {self[:8].hex()}...>"
 
 
+class _Long(list):
+    """A long list (of chunks, of hashes) that a message shows by its length and first items."""
+
+    def __repr__(self) -> str:
+        head = ", ".join(repr(_shown(v)) for v in self[:3])
+        return f"[{head}, ... ({len(self):,} items)]"
+
+
 def _shown(value):
     """``value`` with its bytes (in lists too) shown briefly in messages."""
     if isinstance(value, (bytes, bytearray)):
         return _Bytes(value)
     if isinstance(value, list):
-        return [_shown(v) for v in value]
+        return (_Long if len(value) > 6 else list)(_shown(v) for v in value)
     return value
 
 
@@ -235,10 +245,42 @@ class Answered(BaseException):
     """The solution raised in the worker: a finished answer, past the simulator's own wording."""
 
 
+class Unanswered(BaseException):
+    """The worker broke the protocol, or answered what no helper sends: not the solution's own
+    exception, so it passes the simulator's ``except Exception`` and is reported as it is."""
+
+
+def _ask(ctx, helper: str, *args, what: str, timeout: float = 10.0):
+    try:
+        return ctx.call(helper, *args, timeout=timeout, what=what)
+    except (Broken, Mismatch) as exc:
+        raise Unanswered(str(exc)) from None
+
+
+@contextmanager
+def _garbled(what: str):
+    """Reading the worker's answer to ``what``: anything unreadable is ``Unanswered``."""
+    try:
+        yield
+    except (
+        WireError,
+        Mismatch,
+        KeyError,
+        IndexError,
+        TypeError,
+        ValueError,
+        AttributeError,
+        RecursionError,
+    ) as exc:
+        raise Unanswered(
+            f"the worker's answer to {what} broke the protocol ({type(exc).__name__}: {exc})"
+        ) from None
+
+
 def _answer(answer, call: str, tick: int | None = None):
     """``answer`` from a helper, as a dict; ``Answered`` if the solution raised there."""
     if not isinstance(answer, dict):
-        raise Mismatch(f"the worker answered {call} with {type(answer).__name__}, not an object")
+        raise Unanswered(f"the worker answered {call} with {type(answer).__name__}, not an object")
     if "raised" in answer:
         names = answer.get("raised") or ["Exception"]
         name = str(names[0])[:60]
@@ -265,15 +307,13 @@ def remote_classes(ctx):
     class Manifest:
         @staticmethod
         def build(data: bytes, chunk_size: int):
-            _answer(
-                ctx.call("build", base64.b64encode(data).decode(), chunk_size),
-                "Manifest.build(data, chunk_size)",
-            )
+            built = _ask(ctx, "build", base64.b64encode(data).decode(), chunk_size, what="Manifest.build")
+            _answer(built, "Manifest.build(data, chunk_size)")
             return Manifest()
 
     class Scheduler:
         def __init__(self, manifest) -> None:
-            _answer(ctx.call("scheduler"), "Scheduler(manifest)")
+            _answer(_ask(ctx, "scheduler", what="Scheduler(manifest)"), "Scheduler(manifest)")
             self.sent: set[int] = set()
             self.arrived: list = []
             self.answers: list = []
@@ -287,7 +327,8 @@ def remote_classes(ctx):
             ]
             self.sent.update(p for p, *_ in known)
             online = sorted(view.peers) if view.tick == 0 else None
-            raw = ctx.call(
+            raw = _ask(
+                ctx,
                 "plan",
                 view.tick,
                 online,
@@ -300,14 +341,15 @@ def remote_classes(ctx):
             )
             iterating = isinstance(raw, dict) and raw.get("iterating")
             label = "iterating the result of scheduler.plan(view)" if iterating else "scheduler.plan(view)"
-            answer = _answer(raw, label, view.tick)
-            self.view, self.net, self.arrived, self.answers, self.next = view, net, [], [], 0
-            if "plain" in answer:
-                self.transfers = [tuple(t) if isinstance(t, list) else t for t in answer["plain"]]
-            elif "encoded" in answer:
-                self.transfers = [decode(t) for t in answer["encoded"]]
-            else:
-                return _Shown(str(answer.get("returned"))[:120])
+            with _garbled(f"scheduler.plan(view) at tick {view.tick}"):
+                answer = _answer(raw, label, view.tick)
+                self.view, self.net, self.arrived, self.answers, self.next = view, net, [], [], 0
+                if "plain" in answer:
+                    self.transfers = [tuple(t) if isinstance(t, list) else t for t in answer["plain"]]
+                elif "encoded" in answer:
+                    self.transfers = [decode(t) for t in answer["encoded"]]
+                else:
+                    return _Shown(str(answer.get("returned"))[:120])
             return self.transfers
 
         def receive(self, sender, receiver, chunk, data):
@@ -329,12 +371,15 @@ def remote_classes(ctx):
                 copy = net.corrupted(tick, sender, receiver, chunk, self.chunks[chunk])
                 if copy is not None:
                     corrupt.append([index, base64.b64encode(copy).decode()])
-            answer = ctx.call("receive", corrupt, timeout=30, what=f"scheduler.receive(...) at tick {tick}")
-            if not isinstance(answer, dict):
-                raise Mismatch("the worker's answer to the receive calls is not an object")
-            self.answers = (
-                [True] * answer["kept"] if "kept" in answer else [decode(a) for a in answer["answers"]]
-            )
+            answer = _ask(ctx, "receive", corrupt, timeout=30, what=f"scheduler.receive(...) at tick {tick}")
+            with _garbled("the receive calls"):
+                kept = answer.get("kept")
+                if "kept" in answer:  # every transfer kept: a count, at most one per transfer
+                    if type(kept) is not int or not 0 <= kept <= len(self.transfers):
+                        raise WireError(f"a count of {kept!r:.20} kept chunks")
+                    self.answers = [True] * kept
+                else:
+                    self.answers = [decode(a) for a in answer["answers"][: len(self.transfers)]]
             if "raised" in answer:
                 try:
                     _answer(
@@ -363,6 +408,8 @@ def _simulate(ctx, swarm, stage: int | None) -> None:
         raise Mismatch(f"{message} | {' | '.join(summary.splitlines())}") from None
     except Answered as exc:
         raise Mismatch(f"{exc} | {swarm.describe()}") from None
+    except Unanswered as exc:
+        raise Mismatch(f"{exc} (simulating {swarm.describe()})") from None
 
 
 def _family(stage: int):

@@ -123,7 +123,11 @@ def plan(tick: int, online: list | None, known: list, arrived: list, left: list,
     except TypeError:
         iterator = None
     if iterator is None:
-        return {"returned": repr(result)[:120]}
+        try:
+            shown = repr(result)[:120]
+        except Exception:  # noqa: BLE001 - a hostile __repr__
+            shown = f"<a {type(result).__name__} object>"
+        return {"returned": shown}
     try:
         transfers = list(iterator)
     except Exception as exc:  # noqa: BLE001 - the answer

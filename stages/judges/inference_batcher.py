@@ -7,9 +7,12 @@ suites' own ``FakeModel`` and ``Trial``) and answer as records: every model
 call, each caller's outcome, the fake's notes. This process holds those
 records to the contract, and times what it can on its own clock (a window
 that must wait, a full batch that must not, requests served one after
-another). What the judge does not replay stays with the suites: a
-running sequence sitting out a call under a budget (preemption), and
-the thread-safety of ``pending`` under many callers.
+another). The records are written inside the worker, beside the
+solution: a solution written to find this judge's helpers and rewrite
+them could forge one (the red team showed it); patching pytest, the
+report or the grade channel earns nothing here. What the judge does not
+replay stays with the suites: a running sequence sitting out a call
+under a budget (preemption), and ``pending`` under many callers at once.
 """
 
 from __future__ import annotations

@@ -307,11 +307,11 @@ class FakeModel:
     def wait_calls(self, count: int, timeout: float = PATIENCE) -> bool:
         """Wait until ``count`` calls have started."""
         with self._changed:
-            return self._changed.wait_for(lambda: len(self.calls) >= count, timeout)
+            return self._changed.wait_for(lambda: len(self.calls) >= count, WATCHDOG.patience(timeout))
 
     def wait_idle(self, timeout: float = PATIENCE) -> bool:
         with self._changed:
-            return self._changed.wait_for(lambda: self._inside == 0, timeout)
+            return self._changed.wait_for(lambda: self._inside == 0, WATCHDOG.patience(timeout))
 
     # -- the call
     def __call__(self, inputs: Any) -> Any:
@@ -371,10 +371,11 @@ class FakeModel:
 
     def _check_release(self, callers: list[Client], number: int) -> None:
         for client in callers:
-            if not client.done.wait(PATIENCE):
+            patience = WATCHDOG.patience(PATIENCE)
+            if not client.done.wait(patience):
                 self.problems.append(
                     f"call {number} started while {client.what}, whose request the previous call "
-                    f"finished, had not returned ({PATIENCE:g} s later): {RELEASE}"
+                    f"finished, had not returned ({patience:g} s later): {RELEASE}"
                 )
 
     # -- reading the record
@@ -589,7 +590,7 @@ class Trial:
         self.fail(message)
 
     def wait_pending(self, count: int, why: str) -> None:
-        if not wait_until(lambda: self.pending() == count, PATIENCE):
+        if not wait_until(lambda: self.pending() == count, WATCHDOG.patience(PATIENCE)):
             self.fail(
                 f"b.pending is {self.pending()!r}; expected {count} ({why}): {PENDING}; {NOT_BLOCKED}."
             )
@@ -634,7 +635,8 @@ class Trial:
         plug = self.ask(Plug([0]))
         if not self.model.wait_calls(count):
             self.fail(
-                f"{plug.describe()}, and no model call started within {PATIENCE:g} s: {NO_IDLING}."
+                f"{plug.describe()}, and no model call started within {WATCHDOG.patience(PATIENCE):g} s:"
+                f" {NO_IDLING}."
             )
         return plug
 
@@ -643,11 +645,17 @@ class Trial:
 
     # -- waiting and checking
     def finish(self, clients: Iterable[Client], why: str = "", timeout: float = PATIENCE) -> None:
-        """Wait for every client; a missing outcome fails as a suspected deadlock."""
+        """Wait for every client; a missing outcome fails as a suspected deadlock.
+
+        Once a hang was seen, the wait is a second at most (``WATCHDOG.patience``): a solution
+        that lost a wake-up once loses it in test after test, and each would wait in vain.
+        """
+        timeout = WATCHDOG.patience(timeout)
         deadline = time.monotonic() + timeout
         for client in clients:
             client.done.wait(max(0.0, deadline - time.monotonic()))
             if not client.done.is_set():
+                WATCHDOG.hung()
                 self.fail(
                     f"deadlock suspected: {client.what} had not returned {timeout:g} s later"
                     f"{' (' + why + ')' if why else ''}; {DEADLOCK_HINT}."
@@ -656,7 +664,9 @@ class Trial:
     def close(self, timeout: float = PATIENCE) -> Client:
         """``b.close()`` from a daemon thread; fails if it has not returned in ``timeout``."""
         closer = Client("b.close()", self.batcher.close)
+        timeout = WATCHDOG.patience(timeout)
         if not closer.done.wait(timeout):
+            WATCHDOG.hung()
             self.fail(f"deadlock suspected: b.close() had not returned {timeout:g} s later: {CLOSE}.")
         return closer
 

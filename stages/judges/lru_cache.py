@@ -608,24 +608,35 @@ def stage4_get_or_set_is_single_flight(ctx):
 
 
 def stage4_a_running_factory_blocks_no_other_key(ctx):
-    ctx.agree([Call("new", [8])], "making a cache")
-    waiting = [Call("get_or_set", ["slow", fn("enter_wait", "entered", "go", "slow", 3.0)])]
-    others = [
-        Call("event.wait", ["entered", 3.0]),
-        Call("put", ["other", 1]),
-        Call("get", ["other"]),
-        Call("update", ["other", fn("add", 1)]),
-        Call("delete", ["other"]),
-        Call("get_or_set", ["other2", fn("const", 2)]),
-        Call("event.set", ["go"]),
-    ]
-    ctx.threads([waiting, others], what="calls on other keys while a factory runs", switch=0.0)
-    if ctx.counter("timeout:go"):
-        raise Mismatch(
-            "while get_or_set('slow', factory) was running its factory, calls on other "
-            "keys from another thread did not complete (put/get/update/delete/"
-            "get_or_set of 'other'): a running factory must not block other keys"
+    # The other thread's calls count only once the factory is running: on a loaded machine
+    # the factory's thread may start late, and calls made before it proved nothing (they
+    # passed a solution that holds its lock in the factory). So each try checks that the
+    # factory had entered, and a try where it had not is made again.
+    for attempt in range(3):
+        entered, go = f"entered{attempt}", f"go{attempt}"
+        ctx.agree([Call("new", [8])], "making a cache")
+        waiting = [Call("get_or_set", ["slow", fn("enter_wait", entered, go, "slow", 3.0)])]
+        others = [
+            Call("event.wait", [entered, 8.0]),
+            Call("put", ["other", 1]),
+            Call("get", ["other"]),
+            Call("update", ["other", fn("add", 1)]),
+            Call("delete", ["other"]),
+            Call("get_or_set", ["other2", fn("const", 2)]),
+            Call("event.set", [go]),
+        ]
+        results = ctx.threads(
+            [waiting, others], what="calls on other keys while a factory runs", switch=0.0, timeout=15.0
         )
+        if ctx.counter(f"timeout:{go}"):
+            raise Mismatch(
+                "while get_or_set('slow', factory) was running its factory, calls on other "
+                "keys from another thread did not complete (put/get/update/delete/"
+                "get_or_set of 'other'): a running factory must not block other keys"
+            )
+        if results[1][:1] == [["v", True]]:
+            return  # the factory ran while the other keys' calls were made
+    raise Mismatch("get_or_set('slow', factory) never called its factory within 8 s, in 3 tries")
 
 
 JUDGE = Judge(

@@ -589,8 +589,19 @@ class Trial:
             message = f"deadlock suspected: {what} did not return within {hung.limit:g} s; {DEADLOCK_HINT}"
         self.fail(message)
 
-    def wait_pending(self, count: int, why: str) -> None:
-        if not wait_until(lambda: self.pending() == count, WATCHDOG.patience(PATIENCE)):
+    def wait_pending(self, count: int, why: str, client: Client | None = None) -> None:
+        """Wait until ``pending`` is ``count``; if ``client`` (the request it should count)
+        raises first, that is the failure, at once (a missing ``generate``, say)."""
+
+        def counted_or_raised() -> bool:
+            return self.pending() == count or (client is not None and client.error is not None)
+
+        counted = wait_until(counted_or_raised, WATCHDOG.patience(PATIENCE))
+        if client is not None and client.error is not None and self.pending() != count:
+            if isinstance(client.error, NotImplementedError):
+                raise client.error
+            self.fail(f"{client.describe()}; expected it to wait behind the busy model ({why}).")
+        if not counted:
             self.fail(
                 f"b.pending is {self.pending()!r}; expected {count} ({why}): {PENDING}; {NOT_BLOCKED}."
             )
@@ -601,7 +612,7 @@ class Trial:
         for x in inputs:
             before = self.pending()
             clients.append(self.ask(x, **options))
-            self.wait_pending(before + 1, f"after {clients[-1].what} from another thread")
+            self.wait_pending(before + 1, f"after {clients[-1].what} from another thread", clients[-1])
             self.arrivals.append((x, len(self.model.calls)))
         return clients
 
@@ -610,7 +621,7 @@ class Trial:
         for prompt, count in requests:
             before = self.pending()
             clients.append(self.generate(prompt, count, **options))
-            self.wait_pending(before + 1, f"after {clients[-1].what} from another thread")
+            self.wait_pending(before + 1, f"after {clients[-1].what} from another thread", clients[-1])
             self.arrivals.append((prompt, len(self.model.calls)))
         return clients
 

@@ -375,7 +375,7 @@ def timed_out_while_sent(options: dict, timeout: float) -> dict:
 
 
 def trickle(options: dict, count: int, every: float) -> dict:
-    """A request every ``every`` s, ``count`` of them, until the first call starts; then close."""
+    """A request every ``every`` s, ``count`` of them, until the first call starts."""
 
     def scenario() -> dict:
         with _trial(FakeModel(), options) as t:

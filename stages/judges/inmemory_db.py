@@ -120,11 +120,8 @@ class Model:
     def purge_expired(self):
         if len(self._layers) > 1:
             return 0  # inside a transaction: it changes no read, and its count is left open
-        expired = [
-            k
-            for k, (v, deadline) in self._layers[0].items()
-            if deadline is not None and self._clock() >= deadline
-        ]
+        expired = [k for k, (v, deadline) in self._layers[0].items()
+                   if deadline is not None and self._clock() >= deadline]
         for key in expired:
             del self._layers[0][key]
         return len(expired)
@@ -171,9 +168,8 @@ class Model:
                 raise TypeError("limit is an int")
             if limit < 0:
                 raise ValueError("limit is >= 0")
-        keys = sorted(
-            k for k in self._keys() if k.startswith(prefix) and (start_after is None or k > start_after)
-        )
+        keys = sorted(k for k in self._keys()
+                      if k.startswith(prefix) and (start_after is None or k > start_after))
         return [(k, self.get(k)) for k in keys[:limit]]
 
 
@@ -222,7 +218,8 @@ def _fill(name, size, clock=False):
     new = Call("new", kwargs={"clock": CLOCK} if clock else {}, keep=name)
     return [
         {"op": "script", "calls": [new]},
-        {"op": "loop", "o": name, "calls": [["set", [{"ix": [BIG, 1, 0, "k"]}, "v"]]], "start": 0, "n": size},
+        {"op": "loop", "o": name, "calls": [["set", [{"ix": [BIG, 1, 0, "k"]}, "v"]]],
+         "start": 0, "n": size},
     ]
 
 
@@ -233,20 +230,10 @@ def _basic(name, size, rep):
     # Keys already held: a design that keeps a sorted index (stage 4) pays O(log n) to add or
     # remove a key, and the suites time none of that at stage 1.
     held = {"ix": [BIG, 7919, size, "k"]}
-    return {
-        "op": "loop",
-        "o": name,
-        "start": rep * LOOP,
-        "n": LOOP,
-        "calls": [
-            ["set", [held, "w"]],
-            ["get", [held]],
-            ["in", [held]],
-            ["get", ["missing"]],
-            ["in", ["missing"]],
-            ["delete", ["missing"]],
-        ],
-    }
+    return {"op": "loop", "o": name, "start": rep * LOOP, "n": LOOP, "calls": [
+        ["set", [held, "w"]], ["get", [held]], ["in", [held]], ["get", ["missing"]], ["in", ["missing"]],
+        ["delete", ["missing"]],
+    ]}
 
 
 def _basic_answers(name, size, rep):
@@ -256,12 +243,7 @@ def _basic_answers(name, size, rep):
 def stage1_calls_are_constant_time(ctx):
     # len() is timed from stage 2 on: the suites let a len() that walks the keys pass stage 1.
     ctx.scales(
-        setup=_fill,
-        workload=_basic,
-        expect=_basic_answers,
-        small=1_000,
-        large=20_000,
-        factor=5,
+        setup=_fill, workload=_basic, expect=_basic_answers, small=1_000, large=20_000, factor=5,
         what="set/get/in/delete calls on held and missing keys",
         expected="get, set, delete and in O(1) on average",
     )
@@ -284,16 +266,8 @@ STAGE2_OPS = STAGE1_OPS + [
     Op(lambda rng, env: Call("ttl", [_key(rng)]), weight=3),
     Op(_tick, weight=4),
     Op(lambda rng, env: Call("purge_expired", compare=IGNORE), weight=2),
-    Op(
-        lambda rng, env: [
-            _tick(rng, env),
-            Call(
-                rng.choice(["get", "ttl", "in", "delete", "expire"]),
-                [_key(rng)] + ([1] if rng.random() < 0.2 else []),
-            ),
-        ],
-        weight=3,
-    ),
+    Op(lambda rng, env: [_tick(rng, env), Call(rng.choice(["get", "ttl", "in", "delete", "expire"]),
+                                               [_key(rng)] + ([1] if rng.random() < 0.2 else []))], weight=3),
     Op(lambda rng, env: Call("set", [_key(rng), "x"], {"ttl": rng.choice(BAD_TTLS)})),
     Op(lambda rng, env: Call("expire", [_key(rng), rng.choice(BAD_TTLS + [None])])),
     Op(lambda rng, env: Call("ttl", [rng.choice(NOT_STR)])),
@@ -326,12 +300,8 @@ def _writes_then_purge(rng, env):
     # (stale deadlines of keys set again, persisted or deleted count for nothing), and a second
     # purge finds none.
     env.planned = max(env.clock.now, getattr(env, "planned", 0.0)) + max(TTLS) + 1
-    return calls + [
-        Call("clock.set", [env.planned]),
-        Call("purge_expired"),
-        Call("purge_expired"),
-        Call("len()"),
-    ]
+    return calls + [Call("clock.set", [env.planned]), Call("purge_expired"), Call("purge_expired"),
+                    Call("len()")]
 
 
 def stage2_purge_expired_counts_exactly(ctx):
@@ -341,34 +311,24 @@ def stage2_purge_expired_counts_exactly(ctx):
 
 def _expiring(name, size, rep):
     base = 2 * BIG + rep * 10 * LOOP + (5 * LOOP if name == "large" else 0)  # time only moves on
-    return {
-        "op": "loop",
-        "o": name,
-        "start": 0,
-        "n": LOOP,
-        "calls": [
-            ["clock.set", [{"ix": [base, 2, 0, None]}]],
-            ["set", [{"ix": [base, 1, 0, "e"]}, "v"], {"ttl": 1}],
-            ["clock.set", [{"ix": [base + 1, 2, 0, None]}]],
-            ["purge_expired", []],
-            ["len()", []],
-        ],
-    }
+    return {"op": "loop", "o": name, "start": 0, "n": LOOP, "calls": [
+        ["clock.set", [{"ix": [base, 2, 0, None]}]],
+        ["set", [{"ix": [base, 1, 0, "e"]}, "v"], {"ttl": 1}],
+        ["clock.set", [{"ix": [base + 1, 2, 0, None]}]],
+        ["purge_expired", []],
+        ["len()", []],
+    ]}
 
 
 def stage2_purge_costs_the_expired_keys_only(ctx):
     ctx.scales(
-        setup=lambda name, size: _fill(name, size, clock=True),
-        workload=_expiring,
-        expect=lambda name, size, rep: (
-            [returns(None), returns(None), returns(None), returns(1), returns(size)] * LOOP
-        ),
-        small=1_000,
-        large=20_000,
-        factor=5,
+        setup=lambda name, size: _fill(name, size, clock=True), workload=_expiring,
+        expect=lambda name, size, rep: [returns(None), returns(None), returns(None), returns(1),
+                                        returns(size)] * LOOP,
+        small=1_000, large=20_000, factor=5,
         what="db.purge_expired() of the one key just expired among live keys, then len(db)",
         expected="a heap of deadlines: the cost follows the expired keys, not the size of the "
-        "database; len() O(1)",
+                 "database; len() O(1)",
     )
 
 
@@ -403,20 +363,11 @@ def _sandwich(rng, env):
     calls = [Call("set", [key, "before"], {"ttl": rng.choice(TTLS)} if rng.random() < 0.6 else {})]
     calls.append(Call("begin", compare=IGNORE))
     for _ in range(rng.randint(1, 3)):
-        calls.append(
-            rng.choice(
-                [
-                    Call("set", [key, "inside"], {"ttl": rng.choice(TTLS)}),
-                    Call("set", [key, "inside"]),
-                    Call("persist", [key]),
-                    Call("expire", [key, rng.choice(TTLS)]),
-                    Call("delete", [key]),
-                    Call("purge_expired", compare=IGNORE),
-                    Call("ttl", [key]),
-                    Call("get", [key]),
-                ]
-            )
-        )
+        calls.append(rng.choice([
+            Call("set", [key, "inside"], {"ttl": rng.choice(TTLS)}), Call("set", [key, "inside"]),
+            Call("persist", [key]), Call("expire", [key, rng.choice(TTLS)]), Call("delete", [key]),
+            Call("purge_expired", compare=IGNORE), Call("ttl", [key]), Call("get", [key]),
+        ]))
         if rng.random() < 0.5:
             calls.append(_tick(rng, env))
     calls.append(Call(rng.choice(["commit", "rollback"]), compare=IGNORE))
@@ -444,54 +395,24 @@ def stage3_random_runs(ctx):
 
 def _rollback_loop(name, size, rep):
     key = {"ix": [3 * BIG + rep * LOOP, 1, 0, "t"]}
-    return {
-        "op": "loop",
-        "o": name,
-        "start": 0,
-        "n": LOOP,
-        "calls": [
-            ["begin", []],
-            ["set", [key, "w"]],
-            ["delete", [f"k{BIG}"]],
-            ["get", [key]],
-            ["rollback", []],
-            ["begin", []],
-            ["begin", []],
-            ["set", [key, "w"]],
-            ["commit", []],
-            ["commit", []],
-            ["delete", [key]],
-        ],
-    }
+    return {"op": "loop", "o": name, "start": 0, "n": LOOP, "calls": [
+        ["begin", []], ["set", [key, "w"]], ["delete", [f"k{BIG}"]], ["get", [key]], ["rollback", []],
+        ["begin", []], ["begin", []], ["set", [key, "w"]], ["commit", []], ["commit", []],
+        ["delete", [key]],
+    ]}
 
 
 def _rollback_answers(name, size, rep):
-    return [
-        None,
-        returns(None),
-        returns(True),
-        returns("w"),
-        None,
-        None,
-        None,
-        returns(None),
-        None,
-        None,
-        returns(True),
-    ] * LOOP
+    return [None, returns(None), returns(True), returns("w"), None,
+            None, None, returns(None), None, None, returns(True)] * LOOP
 
 
 def stage3_transactions_cost_the_keys_they_change(ctx):
     ctx.scales(
-        setup=_fill,
-        workload=_rollback_loop,
-        expect=_rollback_answers,
-        small=1_000,
-        large=20_000,
-        factor=5,
-        what="begin(), a few changes, rollback() or commit()",
+        setup=_fill, workload=_rollback_loop, expect=_rollback_answers,
+        small=1_000, large=20_000, factor=5, what="begin(), a few changes, rollback() or commit()",
         expected="begin() O(1); commit() and rollback() cost the keys changed (a database copied on "
-        "begin() fails)",
+                 "begin() fails)",
     )
 
 
@@ -506,9 +427,8 @@ def _scan(rng, env):
         kwargs["start_after"] = rng.choice(SCAN_KEYS + [None])
     if rng.random() < 0.4:
         kwargs["limit"] = rng.choice([0, 1, 2, 5, None])
-    return Call(
-        "scan", [rng.choice(["", "a", "ab", "a*", "a.", "b", "\U0010ffff", "z", "a%", "a\\"])], kwargs
-    )
+    return Call("scan", [rng.choice(["", "a", "ab", "a*", "a.", "b", "\U0010ffff", "z", "a%", "a\\"])],
+                kwargs)
 
 
 def _scan_below(rng, env):
@@ -518,13 +438,11 @@ def _scan_below(rng, env):
 
 
 def _bad_scan(rng, env):
-    return rng.choice(
-        [
-            Call("scan", [rng.choice([1, None, b"a"])]),
-            Call("scan", ["a"], {"start_after": rng.choice([1, b"a"])}),
-            Call("scan", ["a"], {"limit": rng.choice([True, False, 1.0, "2", -1])}),
-        ]
-    )
+    return rng.choice([
+        Call("scan", [rng.choice([1, None, b"a"])]),
+        Call("scan", ["a"], {"start_after": rng.choice([1, b"a"])}),
+        Call("scan", ["a"], {"limit": rng.choice([True, False, 1.0, "2", -1])}),
+    ])
 
 
 STAGE4_OPS = STAGE3_OPS + [
@@ -543,17 +461,11 @@ def stage4_random_runs(ctx):
 
 def _scan_loop(name, size, rep):
     key = {"ix": [4 * BIG + rep * LOOP, 1, 0, "n"]}
-    return {
-        "op": "loop",
-        "o": name,
-        "start": 0,
-        "n": LOOP // 3,
-        "calls": [
-            ["set", [key, "w"]],
-            ["scan", [f"k{BIG // 10 + 1}"]],  # k1000010 .. k1000019
-            ["scan", [f"k{BIG // 10 + 2}"], {"start_after": f"k{BIG + 21}", "limit": 4}],
-        ],
-    }
+    return {"op": "loop", "o": name, "start": 0, "n": LOOP // 3, "calls": [
+        ["set", [key, "w"]],
+        ["scan", [f"k{BIG // 10 + 1}"]],  # k1000010 .. k1000019
+        ["scan", [f"k{BIG // 10 + 2}"], {"start_after": f"k{BIG + 21}", "limit": 4}],
+    ]}
 
 
 def _scan_answers(name, size, rep):
@@ -564,13 +476,8 @@ def _scan_answers(name, size, rep):
 
 def stage4_scans_cost_their_results(ctx):
     ctx.scales(
-        setup=_fill,
-        workload=_scan_loop,
-        expect=_scan_answers,
-        small=1_000,
-        large=20_000,
-        factor=5,
-        what="a set() of a new key, then scans of 10 keys and a page of 4",
+        setup=_fill, workload=_scan_loop, expect=_scan_answers,
+        small=1_000, large=20_000, factor=5, what="a set() of a new key, then scans of 10 keys and a page of 4",
         expected="a sorted structure (such as sortedcontainers.SortedList): O(log n + k) for k results",
     )
 
@@ -580,11 +487,7 @@ JUDGE = Judge(
     name="db",
     stages={
         1: [stage1_random_runs, stage1_calls_are_constant_time],
-        2: [
-            stage2_random_runs,
-            stage2_purge_expired_counts_exactly,
-            stage2_purge_costs_the_expired_keys_only,
-        ],
+        2: [stage2_random_runs, stage2_purge_expired_counts_exactly, stage2_purge_costs_the_expired_keys_only],
         3: [stage3_random_runs, stage3_transactions_cost_the_keys_they_change],
         4: [stage4_random_runs, stage4_scans_cost_their_results],
     },

@@ -181,23 +181,15 @@ def stage1_random_runs(ctx):
 
 def stage1_a_capacity_that_is_not_an_int_of_at_least_one_raises(ctx):
     bad = [0, -1, True, False, 2.0, "3", None, [1]]
-    ctx.agree(
-        [Call("new", [capacity]) for capacity in bad] + [Call("new", [1]), Call(".capacity")],
-        "LRUCache(capacity) with bad capacities",
-    )
+    ctx.agree([Call("new", [capacity]) for capacity in bad] + [Call("new", [1]), Call(".capacity")],
+              "LRUCache(capacity) with bad capacities")
 
 
 def stage1_unhashable_keys_raise_on_an_empty_cache_too(ctx):
     calls = [Call("new", [3])]
     for key in UNHASHABLE:
-        calls += [
-            Call("get", [key]),
-            Call("peek", [key]),
-            Call("delete", [key]),
-            Call("in", [key]),
-            Call("put", [key, 1]),
-            Call("len()"),
-        ]
+        calls += [Call("get", [key]), Call("peek", [key]), Call("delete", [key]), Call("in", [key]),
+                  Call("put", [key, 1]), Call("len()")]
     ctx.agree(calls, "unhashable keys on an empty cache")
 
 
@@ -210,44 +202,29 @@ ROUNDS = 1_000  # rounds of a timed loop: tens of milliseconds, well above the k
 def _fill(name, size):
     return [
         {"op": "script", "calls": [Call("new", [size], keep=name)]},
-        {
-            "op": "loop",
-            "o": name,
-            "calls": [["put", [{"ix": [0, 1, 0, None]}, {"ix": [0, 1, 0, None]}]]],
-            "start": 0,
-            "n": size,
-        },
+        {"op": "loop", "o": name, "calls": [["put", [{"ix": [0, 1, 0, None]}, {"ix": [0, 1, 0, None]}]]],
+         "start": 0, "n": size},
     ]
 
 
 def _mixed(name, size, rep):
     key = {"ix": [BIG + rep * ROUNDS, 1, 0, None]}
-    return {
-        "op": "loop",
-        "o": name,
-        "start": 0,
-        "n": ROUNDS,
-        "calls": [
-            ["put", [key, 1]],  # a new key into a full cache: evicts
-            ["get", [key]],
-            ["peek", [key]],
-            ["get", [-1]],
-            ["in", [key]],
-            ["len()", []],
-            ["delete", [key]],
-            ["put", [key, 2]],  # room again: no eviction
-            ["put", [key, 3]],  # an update: no eviction
-        ],
-    }
+    return {"op": "loop", "o": name, "start": 0, "n": ROUNDS, "calls": [
+        ["put", [key, 1]],  # a new key into a full cache: evicts
+        ["get", [key]],
+        ["peek", [key]],
+        ["get", [-1]],
+        ["in", [key]],
+        ["len()", []],
+        ["delete", [key]],
+        ["put", [key, 2]],  # room again: no eviction
+        ["put", [key, 3]],  # an update: no eviction
+    ]}
 
 
 def stage2_every_call_is_constant_time(ctx):
     ctx.scales(
-        setup=_fill,
-        workload=_mixed,
-        small=1_000,
-        large=20_000,
-        factor=5,
+        setup=_fill, workload=_mixed, small=1_000, large=20_000, factor=5,
         what="a round of put/get/peek/in/len/delete calls on a full cache, evicting as it goes",
         expected="every operation O(1): a dict of nodes in a doubly linked list",
     )
@@ -262,26 +239,18 @@ def stage2_memory_stays_proportional_to_capacity(ctx):
     """The worker's resident memory, read by the judge, does not grow under churn of new keys."""
     fill = [["put", [{"ix": [0, 1, 0, None]}, None]]]
     ctx.agree([Call("new", [MEMORY_CAPACITY], keep="m")], "making a cache")
-    ctx.session.request(
-        {"op": "loop", "o": "m", "calls": fill, "start": 0, "n": 5 * MEMORY_CAPACITY},
-        timeout=30,
-        what="warming a cache up with churn",
-    )
+    ctx.session.request({"op": "loop", "o": "m", "calls": fill, "start": 0, "n": 5 * MEMORY_CAPACITY},
+                        timeout=30, what="warming a cache up with churn")
     # The calls are bound before the first reading: only what the cache keeps can grow after it.
-    ctx.session.request(
-        {"op": "loop", "o": "m", "calls": fill, "start": BIG, "n": CHURN, "prepare": "churn"},
-        timeout=30,
-        what="preparing churn",
-    )
+    ctx.session.request({"op": "loop", "o": "m", "calls": fill, "start": BIG, "n": CHURN,
+                         "prepare": "churn"}, timeout=30, what="preparing churn")
     before = ctx.session.rss_bytes()
     ctx.session.request({"op": "run", "name": "churn", "keep": True}, timeout=30, what="churning the cache")
     after = ctx.session.rss_bytes()
     if before is not None and after is not None and after - before > GROWTH:
-        raise Mismatch(
-            f"after {CHURN:,} puts of new keys into a full cache of capacity "
-            f"{MEMORY_CAPACITY:,}, the worker held {(after - before) / 2**20:.1f} MB more: "
-            "memory stays proportional to capacity (an evicted entry must leave nothing behind)"
-        )
+        raise Mismatch(f"after {CHURN:,} puts of new keys into a full cache of capacity "
+                       f"{MEMORY_CAPACITY:,}, the worker held {(after - before) / 2**20:.1f} MB more: "
+                       "memory stays proportional to capacity (an evicted entry must leave nothing behind)")
 
 
 # -- stage 3: snapshots ------------------------------------------------------
@@ -340,9 +309,7 @@ STAGE3_OPS = [
     Op(lambda rng, env: Call("delete", [_snap_key(rng, env)])),
     Op(_round_trip, weight=2),
     Op(lambda rng, env: [Call("put", [2.5, 1]), Call("to_bytes", compare=KIND), Call("delete", [2.5])]),
-    Op(
-        lambda rng, env: [Call("put", ["bad", b"x"]), Call("to_bytes", compare=KIND), Call("delete", ["bad"])]
-    ),
+    Op(lambda rng, env: [Call("put", ["bad", b"x"]), Call("to_bytes", compare=KIND), Call("delete", ["bad"])]),
     Op(_file_round_trip),
 ]
 
@@ -353,31 +320,26 @@ def stage3_snapshots_round_trip(ctx):
     ctx.random_runs(STAGE3_OPS, new=_snap_new, runs=20, steps=14, why="random runs with snapshots")
     left = _left_behind(folder)
     if left:
-        raise Mismatch(
-            f"cache.save(path) left {left[:3]} in the folder of path; afterwards the folder "
-            "holds the snapshot only, no temporary file, whether save succeeded or raised"
-        )
+        raise Mismatch(f"cache.save(path) left {left[:3]} in the folder of path; afterwards the folder "
+                       "holds the snapshot only, no temporary file, whether save succeeded or raised")
 
 
 def _flipped(data: bytes, rng) -> list[bytes]:
     positions = range(len(data)) if len(data) <= 160 else rng.sample(range(len(data)), 160)
-    return [data[:i] + bytes([data[i] ^ (1 << rng.randrange(8))]) + data[i + 1 :] for i in positions]
+    return [data[:i] + bytes([data[i] ^ (1 << rng.randrange(8))]) + data[i + 1:] for i in positions]
 
 
 def stage3_changed_snapshots_raise_value_error(ctx):
     """Any single byte changed, a truncated snapshot, empty, random or pickled input: ValueError."""
-    fill = [Call("new", [4])] + [
-        Call("put", [k, v]) for k, v in [((1, "a"), [1, 2]), ("b", {"c": None}), (3, True), ("d", 1.25)]
-    ]
+    fill = [Call("new", [4])] + [Call("put", [k, v]) for k, v in
+                                 [((1, "a"), [1, 2]), ("b", {"c": None}), (3, True), ("d", 1.25)]]
     got = ctx.agree(fill + [Call("to_bytes", compare=KIND)], "taking a snapshot")
     data = value_of(got[-1])
     if not isinstance(data, bytes):
         raise Mismatch(f"cache.to_bytes() returned {type(data).__name__}, expected bytes")
     bad = _flipped(data, ctx.rng) + [data[:n] for n in range(0, len(data), max(1, len(data) // 24))]
-    bad += [
-        bytes(ctx.rng.randrange(256) for _ in range(40)),
-        b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s.",
-    ]
+    bad += [bytes(ctx.rng.randrange(256) for _ in range(40)),
+            b"\x80\x04\x95\x10\x00\x00\x00\x00\x00\x00\x00}\x94\x8c\x01a\x94K\x01s."]
     calls = [Call("from_bytes", [b], on="cls") for b in bad]
     ctx.agree(calls, "loading changed snapshots", expected=[["x", ["ValueError"]]] * len(calls))
 
@@ -386,40 +348,23 @@ def stage3_a_save_that_fails_half_way_leaves_the_old_file_and_no_temporary(ctx):
     """A snapshot larger than the worker's file-size limit: the write fails half-way (EFBIG)."""
     folder = ctx.session.folder(SNAPSHOTS)
     path = f"{SNAPSHOTS}/big.bin"
-    ctx.agree(
-        [Call("new", [64]), Call("put", ["a", 1]), Call("save", [path], compare=IGNORE)],
-        "saving a small snapshot",
-    )
+    ctx.agree([Call("new", [64]), Call("put", ["a", 1]), Call("save", [path], compare=IGNORE)],
+              "saving a small snapshot")
     big = "x" * (1 << 20)
-    ctx.session.request(
-        {
-            "op": "loop",
-            "calls": [["put", [{"ix": [0, 1, 0, "big"]}, big]]],
-            "start": 0,
-            "n": 2 * LIMITS.file_size_mb,
-        },
-        timeout=20,
-        what="filling the cache",
-    )
-    reply = ctx.session.request(
-        {"op": "script", "calls": [Call("save", [path]).wire()]},
-        timeout=30,
-        what="saving a snapshot over the file-size limit",
-    )
+    ctx.session.request({"op": "loop", "calls": [["put", [{"ix": [0, 1, 0, "big"]}, big]]],
+                         "start": 0, "n": 2 * LIMITS.file_size_mb}, timeout=20, what="filling the cache")
+    reply = ctx.session.request({"op": "script", "calls": [Call("save", [path]).wire()]},
+                                timeout=30, what="saving a snapshot over the file-size limit")
     saved = reply.get("results", [[]])[0]
     if saved[:1] == ["v"]:
         return  # no file-size limit here (another sandbox): nothing failed half-way to look at
     left = _left_behind(folder)
     if left:
-        raise Mismatch(
-            f"cache.save(path) whose write failed half-way (the file-size limit) {show(saved)} "
-            f"and left {left[:3]} in the folder; no temporary file is left, whatever step raised"
-        )
-    ctx.agree(
-        [Call("load", [path], on="cls", keep="old"), Call("items", on="old")],
-        "loading the file after a save that failed half-way",
-        expected=[["v", {"i": 1}], ["v", [{"t": ["a", 1]}]]],
-    )
+        raise Mismatch(f"cache.save(path) whose write failed half-way (the file-size limit) {show(saved)} "
+                       f"and left {left[:3]} in the folder; no temporary file is left, whatever step raised")
+    ctx.agree([Call("load", [path], on="cls", keep="old"), Call("items", on="old")],
+              "loading the file after a save that failed half-way",
+              expected=[["v", {"i": 1}], ["v", [{"t": ["a", 1]}]]])
 
 
 # -- stage 4: thread safety --------------------------------------------------
@@ -439,28 +384,18 @@ def stage4_random_runs(ctx):
 
 def _stage4_new_calls_time(name, size, rep):
     key = {"ix": [BIG + rep * ROUNDS, 1, 0, None]}
-    return {
-        "op": "loop",
-        "o": name,
-        "start": 0,
-        "n": ROUNDS,
-        "calls": [
-            ["get_or_set", [key, {"fn": ["const", 1]}]],  # a miss: stores, evicting
-            ["get_or_set", [key, {"fn": ["const", 2]}]],  # a hit
-            ["update", [key, {"fn": ["add", 1]}]],
-            ["delete", [key]],
-            ["update", [key, {"fn": ["add", 1]}, 0]],  # a missing key: stores default + 1
-        ],
-    }
+    return {"op": "loop", "o": name, "start": 0, "n": ROUNDS, "calls": [
+        ["get_or_set", [key, {"fn": ["const", 1]}]],  # a miss: stores, evicting
+        ["get_or_set", [key, {"fn": ["const", 2]}]],  # a hit
+        ["update", [key, {"fn": ["add", 1]}]],
+        ["delete", [key]],
+        ["update", [key, {"fn": ["add", 1]}, 0]],  # a missing key: stores default + 1
+    ]}
 
 
 def stage4_new_calls_are_constant_time(ctx):
     ctx.scales(
-        setup=_fill,
-        workload=_stage4_new_calls_time,
-        small=1_000,
-        large=20_000,
-        factor=5,
+        setup=_fill, workload=_stage4_new_calls_time, small=1_000, large=20_000, factor=5,
         what="a round of get_or_set/update calls on a full cache",
         expected="get_or_set and update O(1), like every other call",
     )
@@ -469,15 +404,10 @@ def stage4_new_calls_are_constant_time(ctx):
 def stage4_updates_are_never_lost(ctx):
     threads, times = 4, 40
     ctx.agree([Call("new", [8])], "making a cache")
-    ctx.threads(
-        [[Call("update", ["n", fn("add", 1)], {"default": 0})] * times] * threads,
-        what="update(+1) from 4 threads",
-    )
-    ctx.agree(
-        [Call("peek", ["n"])],
-        "reading the total after 4 threads x 40 update(+1) calls",
-        expected=[["v", threads * times]],
-    )
+    ctx.threads([[Call("update", ["n", fn("add", 1)], {"default": 0})] * times] * threads,
+                what="update(+1) from 4 threads")
+    ctx.agree([Call("peek", ["n"])], "reading the total after 4 threads x 40 update(+1) calls",
+              expected=[["v", threads * times]])
 
 
 def _stress_script(thread: int, rng, operations: int) -> list[Call]:
@@ -486,19 +416,11 @@ def _stress_script(thread: int, rng, operations: int) -> list[Call]:
         key = rng.randrange(8)
         value = f"{key}/{thread}/{i}"
         pick = rng.randrange(9)
-        calls.append(
-            [
-                Call("put", [key, value]),
-                Call("get", [key]),
-                Call("peek", [key]),
-                Call("delete", [key]),
-                Call("get_or_set", [key, fn("const", value)]),
-                Call("update", [key, fn("const_of", value)]),
-                Call("len()"),
-                Call("items"),
-                Call("to_bytes"),
-            ][pick]
-        )
+        calls.append([
+            Call("put", [key, value]), Call("get", [key]), Call("peek", [key]), Call("delete", [key]),
+            Call("get_or_set", [key, fn("const", value)]), Call("update", [key, fn("const_of", value)]),
+            Call("len()"), Call("items"), Call("to_bytes"),
+        ][pick])
     return calls
 
 
@@ -517,10 +439,8 @@ def _check_items(pairs, capacity, what):
             raise Mismatch(f"{what}: items() holds {key!r}: {value!r}, a value never stored for it")
 
 
-INVARIANTS = (
-    "under any interleaving no exception escapes from a correct call, len(cache) <= capacity, "
-    "items() never holds a key twice, and every value is one stored for that key"
-)
+INVARIANTS = ("under any interleaving no exception escapes from a correct call, len(cache) <= capacity, "
+              "items() never holds a key twice, and every value is one stored for that key")
 
 
 def stage4_concurrent_calls_keep_the_invariants(ctx):
@@ -549,8 +469,7 @@ def stage4_concurrent_calls_keep_the_invariants(ctx):
                     snapshots.append(value)
         reply = ctx.session.request(
             {"op": "script", "calls": [Call("items").wire(), Call("len()").wire()]},
-            what="reading items() after the threads",
-        )
+            what="reading items() after the threads")
         items, length = (value_of(r) for r in reply.get("results", [["x", []]] * 2))
         _check_items(items, capacity, "after the threads")
         if length != len(items):
@@ -558,8 +477,7 @@ def stage4_concurrent_calls_keep_the_invariants(ctx):
         loads = [Call("from_bytes", [data], on="cls", keep="s") for data in snapshots[:8]]
         reply = ctx.session.request(
             {"op": "script", "calls": [c.wire() for pair in loads for c in (pair, Call("items", on="s"))]},
-            what="loading the snapshots taken during the threads",
-        )
+            what="loading the snapshots taken during the threads")
         for answer in reply.get("results", [])[1::2]:
             _check_items(value_of(answer), capacity, "in a snapshot taken while threads wrote")
 
@@ -568,43 +486,33 @@ def stage4_when_the_factory_raises_a_waiting_caller_runs_it_next(ctx):
     ctx.agree([Call("new", [8])], "making a cache")
     failing = [Call("get_or_set", ["k", fn("enter_raise", "entered", "ValueError", 0.1)])]
     waiting = [Call("event.wait", ["entered", 3.0]), Call("get_or_set", ["k", counted("next", "made")])]
-    results = ctx.threads([failing, waiting, waiting], what="get_or_set while a factory raises", switch=0.0)
+    results = ctx.threads([failing, waiting, waiting], what="get_or_set while a factory raises",
+                          switch=0.0)
     first = results[0][0] if results[0] else ["v", None]
     if first[:1] != ["x"] or "ValueError" not in first[1]:
-        raise Mismatch(
-            f"get_or_set('k', factory) whose factory raised ValueError {show(first)}; "
-            "expected the exception to reach the caller that ran it"
-        )
+        raise Mismatch(f"get_or_set('k', factory) whose factory raised ValueError {show(first)}; "
+                       "expected the exception to reach the caller that ran it")
     for answers in results[1:]:
         if answers[1][:1] != ["v"] or value_of(answers[1]) != "made":
-            raise Mismatch(
-                f"a caller waiting on get_or_set('k', factory) while another caller's factory "
-                f"raised {show(answers[1])}; expected 'made': waiting callers carry on as if the "
-                "key were still missing (one of them runs the factory next)"
-            )
+            raise Mismatch(f"a caller waiting on get_or_set('k', factory) while another caller's factory "
+                           f"raised {show(answers[1])}; expected 'made': waiting callers carry on as if the "
+                           "key were still missing (one of them runs the factory next)")
     if ctx.counter("next") != 1:
-        raise Mismatch(
-            f"after a failed factory, the waiting callers ran {ctx.counter('next')} factories; "
-            "expected exactly 1"
-        )
+        raise Mismatch(f"after a failed factory, the waiting callers ran {ctx.counter('next')} factories; "
+                       "expected exactly 1")
 
 
 def stage4_get_or_set_is_single_flight(ctx):
     ctx.agree([Call("new", [8])], "making a cache")
-    results = ctx.threads(
-        [[Call("get_or_set", ["k", counted("factory", "made", 0.05)])]] * 4,
-        what="get_or_set of one missing key from 4 threads",
-        switch=0.0,
-    )
+    results = ctx.threads([[Call("get_or_set", ["k", counted("factory", "made", 0.05)])]] * 4,
+                          what="get_or_set of one missing key from 4 threads", switch=0.0)
     for answers in results:
         if answers[:1] and value_of(answers[0]) != "made":
             raise Mismatch(f"get_or_set('k', factory) in a thread {answers[0]}; expected 'made'")
     calls = ctx.counter("factory")
     if calls != 1:
-        raise Mismatch(
-            f"4 threads calling get_or_set('k', factory) at once made {calls} factory() "
-            "calls; expected exactly 1 (single-flight)"
-        )
+        raise Mismatch(f"4 threads calling get_or_set('k', factory) at once made {calls} factory() "
+                       "calls; expected exactly 1 (single-flight)")
 
 
 def stage4_a_running_factory_blocks_no_other_key(ctx):
@@ -643,25 +551,14 @@ JUDGE = Judge(
     model=Model,
     name="cache",
     stages={
-        1: [
-            stage1_random_runs,
-            stage1_a_capacity_that_is_not_an_int_of_at_least_one_raises,
-            stage1_unhashable_keys_raise_on_an_empty_cache_too,
-        ],
+        1: [stage1_random_runs, stage1_a_capacity_that_is_not_an_int_of_at_least_one_raises,
+            stage1_unhashable_keys_raise_on_an_empty_cache_too],
         2: [stage2_every_call_is_constant_time, stage2_memory_stays_proportional_to_capacity],
-        3: [
-            stage3_snapshots_round_trip,
-            stage3_changed_snapshots_raise_value_error,
-            stage3_a_save_that_fails_half_way_leaves_the_old_file_and_no_temporary,
-        ],
-        4: [
-            stage4_random_runs,
-            stage4_updates_are_never_lost,
-            stage4_concurrent_calls_keep_the_invariants,
-            stage4_get_or_set_is_single_flight,
-            stage4_when_the_factory_raises_a_waiting_caller_runs_it_next,
+        3: [stage3_snapshots_round_trip, stage3_changed_snapshots_raise_value_error,
+            stage3_a_save_that_fails_half_way_leaves_the_old_file_and_no_temporary],
+        4: [stage4_random_runs, stage4_updates_are_never_lost, stage4_concurrent_calls_keep_the_invariants,
+            stage4_get_or_set_is_single_flight, stage4_when_the_factory_raises_a_waiting_caller_runs_it_next,
             stage4_a_running_factory_blocks_no_other_key,
-            stage4_new_calls_are_constant_time,
-        ],
+            stage4_new_calls_are_constant_time],
     },
 )

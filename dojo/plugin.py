@@ -164,6 +164,10 @@ def _first_line(report: pytest.TestReport) -> str:
         if line.startswith("E "):
             return line[2:].strip()[:500]
     lines = [line for line in text.splitlines() if line.strip()]
+    if isinstance(report.longrepr, str) and lines:
+        # A message of the suite's own (pytest.fail(..., pytrace=False)): its first line
+        # says what broke; a snippet to paste may follow it.
+        return lines[0].strip()[:500]
     return (lines[-1] if lines else "failed")[:500]
 
 
@@ -381,6 +385,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
         report.longrepr = NOT_IMPLEMENTED.format(
             message=message, folder=display(run.load(address.kata).folder)
         )
+    elif report.failed and call.excinfo is not None:
+        failed = call.excinfo.value
+        if isinstance(failed, pytest.fail.Exception) and not failed.pytrace:
+            # pytest.fail(message, pytrace=False): the message is the whole report, as text,
+            # so that its first line (what broke) is the one the live line and summary show.
+            report.longrepr = str(failed.msg)
     run.record(item.nodeid, address, report)
     return report
 

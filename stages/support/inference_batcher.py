@@ -602,6 +602,9 @@ class Trial:
                 raise client.error
             self.fail(f"{client.describe()}; expected it to wait behind the busy model ({why}).")
         if not counted:
+            # A pending that never counts a waiting request fails this way in test after test:
+            # like a hang, every later wait for this solution is short.
+            WATCHDOG.hung()
             self.fail(
                 f"b.pending is {self.pending()!r}; expected {count} ({why}): {PENDING}; {NOT_BLOCKED}."
             )

@@ -53,6 +53,14 @@ def builtin_exception(name) -> type[BaseException]:
     return found
 
 
+def exception_message(exc: BaseException, limit: int = 300) -> str:
+    """``str(exc)``, cut; a hostile ``__str__`` that raises gives a placeholder, never an error."""
+    try:
+        return str(exc)[:limit]
+    except Exception:  # noqa: BLE001 - a hostile __str__ must not end the worker
+        return "(a message that cannot be shown)"
+
+
 def exception_names(exc: BaseException) -> list[str]:
     """The built-in classes of ``exc``, most derived first (a solution's own names do not count)."""
     return [c.__name__ for c in type(exc).__mro__ if c.__module__ == "builtins"]

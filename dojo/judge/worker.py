@@ -49,7 +49,7 @@ from pathlib import Path
 
 from dojo.catalog import Kata
 from dojo.concurrency import set_trace, start_together
-from dojo.judge.dispatch import Env, exception_names
+from dojo.judge.dispatch import Env, exception_message, exception_names
 from dojo.judge.wire import WireError, dump_line
 from dojo.loader import load_solution
 
@@ -115,12 +115,8 @@ class Worker:
         try:
             return {"value": helper(*list(request.get("args", [])))}  # type: ignore[operator]
         except Exception as exc:  # noqa: BLE001 - a helper that breaks is a refused request
-            try:
-                detail = str(exc)[:300]
-            except Exception:  # noqa: BLE001 - a hostile __str__ must not end the worker
-                detail = "(a message that cannot be shown)"
             raise WireError(
-                f"the helper {request.get('name')} raised {type(exc).__name__}: {detail}"
+                f"the helper {request.get('name')} raised {type(exc).__name__}: {exception_message(exc)}"
             ) from None
 
     def loop(self, request: dict) -> dict:

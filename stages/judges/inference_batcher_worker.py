@@ -32,7 +32,7 @@ from judge_inference_batcher import (
     poison_when,
 )  # type: ignore[import-not-found]
 
-from dojo.judge.dispatch import exception_names
+from dojo.judge.dispatch import exception_message, exception_names
 from dojo.testing import start_daemon
 from dojo.judge.wire import encode
 
@@ -60,7 +60,7 @@ def _outcome(client) -> list:
     kind, value = client.outcome
     if kind == "returned":
         return ["v", encode(value)]
-    return ["x", exception_names(value) or ["Exception"], _text(value)]
+    return ["x", exception_names(value) or ["Exception"], exception_message(value)]
 
 
 def _mutated(call) -> bool:
@@ -110,22 +110,15 @@ def _trial(model: FakeModel, options: dict):
         start_daemon(t.batcher.close, name="dojo-cleanup")
 
 
-def _text(exc: BaseException) -> str:
-    try:
-        return str(exc)[:300]
-    except Exception:  # noqa: BLE001 - a hostile __str__
-        return "(a message that cannot be shown)"
-
-
 def _played(scenario) -> dict:
     """Play ``scenario()``; an AssertionError from the suites' helpers is a failed scenario."""
     try:
         return scenario()
     except AssertionError as exc:
-        return {"failed": _text(exc).split("\n\n")[0]}
+        return {"failed": exception_message(exc).split("\n\n")[0]}
     except Exception as exc:  # noqa: BLE001 - raised by the solution where it should not
         names = exception_names(exc) or ["Exception"]
-        return {"failed": f"{names[0]}: {_text(exc)}"}
+        return {"failed": f"{names[0]}: {exception_message(exc)}"}
 
 
 def _inputs(kind: str, n: int) -> list:
@@ -301,7 +294,7 @@ def raises_now(options: dict, method: str, args: list, kwargs: dict) -> list:
     kind, value = client.outcome or ("returned", None)
     if kind == "returned":
         return ["v", encode(value), len(model.calls)]
-    return ["x", exception_names(value) or ["Exception"], _text(value), len(model.calls)]
+    return ["x", exception_names(value) or ["Exception"], exception_message(value), len(model.calls)]
 
 
 def _argument(form):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import sys
 
-from dojo.judge.dispatch import exception_names
+from dojo.judge.dispatch import exception_message, exception_names
 from dojo.judge.wire import encode
 from dojo.origin import where
 
@@ -55,11 +55,11 @@ class View:
 
 
 def _raised(exc: BaseException) -> dict:
-    try:
-        message = str(exc)[:300]
-    except Exception:  # noqa: BLE001 - a hostile __str__
-        message = "(a message that cannot be shown)"
-    return {"raised": exception_names(exc) or ["Exception"], "message": message, "where": where(exc)}
+    return {
+        "raised": exception_names(exc) or ["Exception"],
+        "message": exception_message(exc),
+        "where": where(exc),
+    }
 
 
 def has_scheduler() -> bool:

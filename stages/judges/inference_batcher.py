@@ -18,11 +18,11 @@ under a budget (preemption), and ``pending`` under many callers at once.
 from __future__ import annotations
 
 import math
-import random
 import time
 
 from dojo.judge.declare import Judge, Mismatch, support_module, worker_module
 from dojo.judge.wire import WireError, decode
+from dojo.testing import arguments
 
 FAKES = support_module(__file__, "inference_batcher")
 PLUG = "PLUG"
@@ -162,19 +162,31 @@ def _now(ctx, options: dict, method: str, args: list, kwargs: dict | None = None
     return answer
 
 
+class _Named:
+    """A name in a message (``model``), where a value's ``repr`` would go."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+MODEL = _Named("model")
+
+
+def _shown_call(options: dict, method: str, args: list, kwargs: dict) -> str:
+    """The call ``raises_now`` makes, as the learner would type it."""
+    if method == "new":
+        return f"Batcher({arguments(args or [MODEL], kwargs)})"
+    made = f"b = Batcher({arguments([MODEL], options)})"
+    if method == "after_close":
+        return f"{made}; b.close(); b.infer({arguments(args)})"
+    return f"{made}; b.{method}({arguments(args, kwargs)})"
+
+
 def _expect_error(ctx, options: dict, method: str, args: list, kwargs: dict, error: str, rule: str) -> None:
-    shown_options = ", ".join(["model", *(f"{k}={v!r}" for k, v in options.items())])
-    shown_call = {
-        "new": f"Batcher({', '.join([*(repr(a) for a in args)] or ['model'])}"
-        + "".join(f", {k}={v!r}" for k, v in kwargs.items())
-        + ")",
-        "after_close": f"b = Batcher({shown_options}); b.close(); b.infer({', '.join(map(repr, args))})",
-    }.get(
-        method,
-        f"b = Batcher({shown_options}); b.{method}({', '.join(map(repr, args))}"
-        + "".join(f", {k}={v!r}" for k, v in kwargs.items())
-        + ")",
-    )
+    shown_call = _shown_call(options, method, args, kwargs)
     got = _now(ctx, options, method, args, kwargs)
     calls = got[-1] if len(got) >= 2 and isinstance(got[-1], int) else 0
     if got[0] == "hung":
@@ -413,14 +425,8 @@ def stage3_arguments_and_inputs_are_checked(ctx):
     _expect_error(ctx, {"max_tokens": 8}, "infer", [[1] * 9], {}, "ValueError", FAKES.TOO_LONG)
 
 
-def bimodal(seed: int = 2024, count: int = 64) -> list[int]:
-    """The contract's workload (the suite's): lengths alternating short first, 1-8 and 57-64."""
-    rng = random.Random(seed)
-    return [rng.randint(1, 8) if i % 2 == 0 else rng.randint(57, 64) for i in range(count)]
-
-
 def stage3_padding_efficiency_and_the_budget_on_the_bimodal_workload(ctx):
-    for lengths in (bimodal(), bimodal(ctx.rng.randrange(10_000))):
+    for lengths in (FAKES.bimodal(), FAKES.bimodal(ctx.rng.randrange(10_000))):
         options = {"max_batch_size": 8, "max_tokens": 256}
         what = "b = Batcher(model, max_batch_size=8, max_tokens=256); 64 bimodal requests behind a plug"
         record, _ = _played(ctx, "queued", options, "lists", lengths, what=what)

@@ -27,14 +27,15 @@ from judge_inference_batcher import (
     Plug,
     Same,
     Trial,
+    _copy,
     next_token,
     poison_prefix,
     poison_when,
 )  # type: ignore[import-not-found]
 
 from dojo.judge.dispatch import exception_message, exception_names
-from dojo.testing import start_daemon
 from dojo.judge.wire import encode
+from dojo.testing import start_daemon
 
 ALWAYS = 5.0  # seconds a scenario waits for a caller, as the suites do
 
@@ -65,15 +66,8 @@ def _outcome(client) -> list:
 
 def _mutated(call) -> bool:
     """Did a list this call was given change after the call (a sequence grown in place)?"""
-    now = [list(x) if isinstance(x, (list, tuple)) else x for x in _copy_of(call.given)]
+    now = [list(x) if isinstance(x, (list, tuple)) else x for x in _copy(call.given)]
     return now != call.snapshot
-
-
-def _copy_of(given) -> list:
-    try:
-        return list(given)
-    except TypeError:
-        return [given]
 
 
 def _threads() -> set:

@@ -24,6 +24,7 @@ from stages.support.inference_batcher import (
     FakeModel,
     NoLen,
     Trial,
+    bimodal,
     efficiency,
     snippet,
 )
@@ -139,15 +140,6 @@ EFFICIENCY_SNIPPET = snippet("""
     for t in threads: t.join(5)
     b.close()
 """)
-SEED = 2024
-
-
-def bimodal(seed=SEED, count=64):
-    """The contract's workload: lengths alternating short first, uniform in 1-8 and 57-64."""
-    rng = random.Random(seed)
-    return [rng.randint(1, 8) if i % 2 == 0 else rng.randint(57, 64) for i in range(count)]
-
-
 def test_padding_efficiency_on_the_bimodal_workload_is_at_least_0_8_in_at_most_16_calls(solution):
     with Trial(solution, FakeModel(), EFFICIENCY_SNIPPET, max_batch_size=8, max_tokens=256) as t:
         t.plug()

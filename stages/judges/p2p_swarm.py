@@ -305,15 +305,19 @@ def remote_classes(ctx):
     """``Manifest`` and ``Scheduler`` for ``simulate``, played by the solution in the worker."""
 
     class Manifest:
+        def __init__(self, chunks: list[bytes]) -> None:
+            self.chunks = chunks  # the intact chunks, to tell the corrupt copies from
+
         @staticmethod
         def build(data: bytes, chunk_size: int):
             built = _ask(ctx, "build", base64.b64encode(data).decode(), chunk_size, what="Manifest.build")
             _answer(built, "Manifest.build(data, chunk_size)")
-            return Manifest()
+            return Manifest(SWARMS.chunks_of(data, chunk_size))
 
     class Scheduler:
         def __init__(self, manifest) -> None:
             _answer(_ask(ctx, "scheduler", what="Scheduler(manifest)"), "Scheduler(manifest)")
+            self.chunks = manifest.chunks
             self.sent: set[int] = set()
             self.arrived: list = []
             self.answers: list = []
@@ -365,7 +369,6 @@ def remote_classes(ctx):
 
         def _receive_all(self) -> None:
             net, tick = self.net, self.view.tick
-            self.chunks = SWARMS.chunks_of(net.swarm.data(), net.swarm.chunk_bytes)
             corrupt = []
             for index, (sender, receiver, chunk) in enumerate(self.transfers):
                 copy = net.corrupted(tick, sender, receiver, chunk, self.chunks[chunk])

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import gc
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 # pytest leaves this module's frames out of a failure's traceback (--full-trace
 # shows them): the learner reads the test's line and the message, not the
@@ -75,3 +77,31 @@ def assert_scales(
         expected=expected,
     )
     return ratio
+
+
+class Prepared:
+    """Large states that cost checks build, handed from one passing check to the next.
+
+    Filling 100,000 entries is most of what an O(1) check costs, and a check
+    whose calls leave its state as it found it (full, say) can hand that
+    state on. Only a check that passed hands it on: one that failed or
+    raised drops what it took, so the next check starts afresh and a bug is
+    never reported as another check's failure.
+
+    Usage::
+
+        PREPARED = Prepared()
+
+        with PREPARED.taken((solution, size), lambda: fill(solution(), size)) as db:
+            ...  # time calls on db; leave it as it was
+    """
+
+    def __init__(self) -> None:
+        self._kept: dict[Hashable, Any] = {}
+
+    @contextmanager
+    def taken(self, key: Hashable, build: Callable[[], Any]) -> Iterator[Any]:
+        """The state kept under ``key``, or ``build()``; kept again if the block ends normally."""
+        state = self._kept.pop(key) if key in self._kept else build()
+        yield state
+        self._kept[key] = state  # not reached when the block raised

@@ -16,8 +16,9 @@ package (plugin, grader, CLI) may change shape without touching a suite.
   draw other keys or values; ``run_machine`` runs one against a solution.
 - Time: ``FakeClock`` (and the plugin's ``fake_clock`` fixture) for
   solutions that take an injected clock.
-- Cost: ``assert_scales`` (the same workload at two sizes, as a ratio) and
-  ``SolutionMemory`` (what the solution's own code holds).
+- Cost: ``assert_scales`` (the same workload at two sizes, as a ratio),
+  ``Prepared`` (a large state handed from one passing check to the next)
+  and ``SolutionMemory`` (what the solution's own code holds).
 - Threads: ``run_threads`` (start together, report one line), ``start_daemon``
   and ``wait_until``, and the deadlock ``WATCHDOG`` with its ``Hung`` error.
 - Typed equality and diffs: ``same`` (``True`` is not ``1``; floats exact, or
@@ -35,7 +36,7 @@ package (plugin, grader, CLI) may change shape without touching a suite.
 from __future__ import annotations
 
 from dojo.calls import CallLog, arguments, code, raises, returns, source
-from dojo.complexity import assert_scales
+from dojo.complexity import Prepared, assert_scales
 from dojo.concurrency import run_threads, start_daemon, wait_until
 from dojo.equality import same
 from dojo.fakeclock import FakeClock
@@ -57,6 +58,7 @@ __all__ = [
     "Finding",
     "Hung",
     "ModelMachine",
+    "Prepared",
     "ScanRules",
     "SolutionMemory",
     "arguments",

@@ -5,19 +5,20 @@ no test sleeps.
 """
 
 
+from contextlib import ExitStack
+
 import pytest
 
 from dojo.testing import run_machine
 from stages.support.inmemory_db import (
     LARGE,
     SMALL,  # noqa: F401 - clock is a fixture
-    FakeClock,
     Stage3Machine,
     assert_each_call_takes_constant_time,
     assert_cost_does_not_grow,
+    big_database,
     clock,
     code,
-    fill,
     raises,
     rejects,
     returns,
@@ -443,17 +444,11 @@ def test_transaction_blocks_nest_inside_open_transactions(solution, clock):
 SLOW = pytest.mark.timeout(180)
 
 
-def _big_database(solution, size):
-    return fill(solution(clock=FakeClock()), size)
-
-
 @SLOW
 def test_begin_and_rollback_cost_does_not_grow_with_the_database(solution):
     changed = [f"key{i}" for i in range(10)]
 
-    def make_run(size):
-        db = _big_database(solution, size)
-
+    def make_round(db):
         def one_round():
             db.begin()
             for key in changed:
@@ -462,21 +457,20 @@ def test_begin_and_rollback_cost_does_not_grow_with_the_database(solution):
 
         return one_round
 
-    assert_cost_does_not_grow(
-        make_run, small=SMALL, large=LARGE, factor=8,
-        rounds=20,
-        what="begin(), 10 sets, rollback()",
-        expected="begin() is O(1) and rollback() costs the keys changed in the transaction (a database copied on begin() fails)",
-    )
+    with ExitStack() as taken:
+        assert_cost_does_not_grow(
+            lambda size: make_round(big_database(solution, size, taken)),
+            small=SMALL, large=LARGE, factor=8, rounds=20,
+            what="begin(), 10 sets, rollback()",
+            expected="begin() is O(1) and rollback() costs the keys changed in the transaction (a database copied on begin() fails)",
+        )
 
 
 @SLOW
 def test_commit_cost_does_not_grow_with_the_database(solution):
     changed = [f"key{i}" for i in range(10)]
 
-    def make_run(size):
-        db = _big_database(solution, size)
-
+    def make_round(db):
         def one_round():
             db.begin()
             db.begin()
@@ -487,12 +481,13 @@ def test_commit_cost_does_not_grow_with_the_database(solution):
 
         return one_round
 
-    assert_cost_does_not_grow(
-        make_run, small=SMALL, large=LARGE, factor=8,
-        rounds=20,
-        what="begin(), begin(), 10 sets, commit(), commit()",
-        expected="begin() is O(1) and commit() costs the keys changed in the transaction, not the size of the database",
-    )
+    with ExitStack() as taken:
+        assert_cost_does_not_grow(
+            lambda size: make_round(big_database(solution, size, taken)),
+            small=SMALL, large=LARGE, factor=8, rounds=20,
+            what="begin(), begin(), 10 sets, commit(), commit()",
+            expected="begin() is O(1) and commit() costs the keys changed in the transaction, not the size of the database",
+        )
 
 
 # Reads inside a transaction that changed a few keys: each leaves the database as it found it.
@@ -507,24 +502,25 @@ READS_IN_A_TRANSACTION = {
 @SLOW
 def test_reads_inside_a_transaction_cost_does_not_grow_with_the_database(solution):
     hot = [f"key{i}" for i in range(0, SMALL, 20)]
-    databases = {}
-    for size in (SMALL, LARGE):
-        db = _big_database(solution, size)
-        db.begin()
-        for i in range(10):
-            db.set(f"key{i * 7}", "changed")
-            db.delete(f"key{i * 7 + 1}")
-            db.set(f"new{i}", "added", ttl=1e6)
-        databases[size] = db
-    assert_each_call_takes_constant_time(
-        databases, READS_IN_A_TRANSACTION, hot,
-        what=lambda call: call + " inside a transaction that changed 30 keys",
-        expected=lambda call: (
-            "get, in and len cost O(1) on average at every stage, inside a transaction too: what"
-            " they cost may grow with the keys the open transactions changed, not with the database"
-            " (a len that counts the view's keys one by one fails)"
-        ),
-    )
+    with ExitStack() as taken:
+        databases = {size: big_database(solution, size, taken) for size in (SMALL, LARGE)}
+        for db in databases.values():
+            db.begin()
+            for i in range(10):
+                db.set(f"key{i * 7}", "changed")
+                db.delete(f"key{i * 7 + 1}")
+                db.set(f"new{i}", "added", ttl=1e6)
+        assert_each_call_takes_constant_time(
+            databases, READS_IN_A_TRANSACTION, hot,
+            what=lambda call: call + " inside a transaction that changed 30 keys",
+            expected=lambda call: (
+                "get, in and len cost O(1) on average at every stage, inside a transaction too: what"
+                " they cost may grow with the keys the open transactions changed, not with the database"
+                " (a len that counts the view's keys one by one fails)"
+            ),
+        )
+        for db in databases.values():
+            db.rollback()  # as found: no transaction open
 
 
 # A failing run shrinks its calls to the shortest sequence: on a loaded machine

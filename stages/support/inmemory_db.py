@@ -28,6 +28,7 @@ import itertools
 import math
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,7 @@ from hypothesis.stateful import (
     rule,
 )
 
-from dojo.testing import FakeClock, ModelMachine, code, raises, where
+from dojo.testing import FakeClock, ModelMachine, Prepared, code, raises, where
 from dojo.testing import returns as returns_within
 from dojo.testing import same as typed_same
 
@@ -230,6 +231,20 @@ def fill(db: Any, size: int, key: Callable[[int], str] = "key{}".format, **optio
                 expected="set costs O(1) on average, however many keys the database holds",
             ))
     return db
+
+
+# The cost checks of stages 1 and 3 time calls on the same database, keys
+# key0, key1, ... built with the stage 1 constructor; each check leaves it as
+# it found it (no transaction open), so a passing check hands it to the next.
+BIG_DATABASES = Prepared()
+
+
+def big_database(solution: Callable[[], Any], size: int, taken: ExitStack) -> Any:
+    """A database of ``size`` keys ``key0``...: a passing check's, else filled now.
+
+    It is held until ``taken`` closes, and handed on only if no check failed.
+    """
+    return taken.enter_context(BIG_DATABASES.taken((solution, size), lambda: fill(solution(), size)))
 
 
 @dataclass(frozen=True)

@@ -190,6 +190,100 @@ def test_update_with_fn_that_raises_propagates_and_leaves_the_value_unchanged(so
     s.expect(s.length(), 2, UPDATE_RAISES)
 
 
+# A factory that calls the cache, or takes long: cheap checks, first, that show a
+# deadlock (a lock held while factory() runs) within seconds.
+
+
+@pytest.mark.threads
+def test_a_running_factory_does_not_block_calls_on_other_keys(solution, solution_dir):
+    cache = solution(8)
+    cache.put("a", 1)
+    started, release = threading.Event(), threading.Event()
+
+    def factory():
+        started.set()
+        release.wait(10)
+        return "slow value"
+
+    slow, box = start_daemon(lambda: cache.get_or_set("slow", factory), "dojo-slow-factory")
+    try:
+        require(started.wait(5), (
+            lambda: "cache.get_or_set('slow', factory) did not call factory() within 5 s: "
+            f"{GET_OR_SET}"
+        ))
+
+        def other(i):
+            cache.put(f"other-{i}", i)
+            got = cache.get(f"other-{i}")
+            peeked = cache.peek("a")
+            updated = cache.update(f"other-{i}", lambda v: v + 10)
+            made = cache.get_or_set(f"missing-{i}", lambda: f"made-{i}")  # its factory runs now too
+            deleted = cache.delete(f"other-{i}")
+            return got, peeked, updated, made, deleted
+
+        results = run_together(
+            [functools.partial(other, i) for i in range(3)],
+            what=(
+                "3 threads calling put/get/peek/update/get_or_set/delete of other keys while "
+                "another thread's cache.get_or_set('slow', factory) waits inside factory(): "
+                f"{NOT_BLOCKING}"
+            ),
+            timeout=2,
+            solution_dir=solution_dir,
+            rule=NOT_BLOCKING,
+        )
+    finally:
+        release.set()
+    limit = WATCHDOG.patience(5)
+    slow.join(limit)
+    require(not slow.is_alive(), (
+        lambda: f"deadlock suspected: cache.get_or_set('slow', factory) did not return within {limit:g} s of its "
+        f"factory() returning ({DEADLOCK_HINT})"
+    ))
+    for i, got in enumerate(results):
+        expected = (i, 1, i + 10, f"made-{i}", True)
+        require(got == expected, (
+            f"while a factory() ran, cache.put('other-{i}', {i}), cache.get('other-{i}'), "
+            f"cache.peek('a'), cache.update('other-{i}', lambda v: v + 10), "
+            f"cache.get_or_set('missing-{i}', lambda: 'made-{i}') and cache.delete('other-{i}') "
+            f"returned {got!r}; expected {expected!r}: calls on other keys behave as usual"
+        ))
+    require(box == [("ok", "slow value")], (
+        lambda: f"cache.get_or_set('slow', factory) gave {box!r}; expected it to return 'slow value': {GET_OR_SET}"
+    ))
+
+
+def test_a_factory_may_call_the_cache_for_other_keys(solution):
+    cache = solution(8)
+    cache.put("c", 3)
+
+    def factory():
+        cache.put("b", 2)
+        return {
+            "cache.get('b')": (cache.get("b"), 2),
+            "cache.peek('c')": (cache.peek("c"), 3),
+            "'b' in cache": ("b" in cache, True),
+            "len(cache)": (len(cache), 2),
+            "cache.items()": (cache.items(), [("c", 3), ("b", 2)]),
+            "cache.get_or_set('d', lambda: 4)": (cache.get_or_set("d", lambda: 4), 4),
+            "cache.update('b', lambda v: v + 1)": (cache.update("b", lambda v: v + 1), 3),
+            "cache.delete('c')": (cache.delete("c"), True),
+        }
+
+    seen = in_thread(
+        lambda: cache.get_or_set("a", factory),
+        "cache.get_or_set('a', factory), whose factory() calls put/get/peek/in/len/items/"
+        f"get_or_set/update/delete on other keys: {REENTRANT}, so do not hold a lock while "
+        "factory() runs",
+    )
+    for call, (got, expected) in seen.items():
+        require(got == expected, f"inside the factory of cache.get_or_set('a', factory), {call} returned {got!r}; "
+            f"expected {expected!r}: {REENTRANT}, and such calls behave as usual")
+    keys = [k for k, _ in in_thread(cache.items, "cache.items()")]
+    require(keys == ["d", "b", "a"], lambda: f"after cache.get_or_set('a', factory) whose factory called the cache, the keys in "
+        f"items() are {keys}; expected ['d', 'b', 'a']: {GET_OR_SET}")
+
+
 def test_get_or_set_and_update_behave_like_the_model(solution):
     class AtomicCallsMachine(LRUCacheMachine):
         @rule(key=st.integers(0, 5), value=st.integers(0, 3))
@@ -477,96 +571,6 @@ def test_when_the_factory_raises_a_waiting_caller_runs_it_next(solution, solutio
     stored = in_thread(lambda: cache.peek("key"), "cache.peek('key')")
     require(stored == "made by the second call", lambda: f"{scenario}; afterwards cache.peek('key') returned {stored!r}; expected 'made by the "
         f"second call': {RETRY}.")
-
-
-@pytest.mark.threads
-def test_a_running_factory_does_not_block_calls_on_other_keys(solution, solution_dir):
-    cache = solution(8)
-    cache.put("a", 1)
-    started, release = threading.Event(), threading.Event()
-
-    def factory():
-        started.set()
-        release.wait(10)
-        return "slow value"
-
-    slow, box = start_daemon(lambda: cache.get_or_set("slow", factory), "dojo-slow-factory")
-    try:
-        require(started.wait(5), (
-            lambda: "cache.get_or_set('slow', factory) did not call factory() within 5 s: "
-            f"{GET_OR_SET}"
-        ))
-
-        def other(i):
-            cache.put(f"other-{i}", i)
-            got = cache.get(f"other-{i}")
-            peeked = cache.peek("a")
-            updated = cache.update(f"other-{i}", lambda v: v + 10)
-            made = cache.get_or_set(f"missing-{i}", lambda: f"made-{i}")  # its factory runs now too
-            deleted = cache.delete(f"other-{i}")
-            return got, peeked, updated, made, deleted
-
-        results = run_together(
-            [functools.partial(other, i) for i in range(3)],
-            what=(
-                "3 threads calling put/get/peek/update/get_or_set/delete of other keys while "
-                "another thread's cache.get_or_set('slow', factory) waits inside factory(): "
-                f"{NOT_BLOCKING}"
-            ),
-            timeout=2,
-            solution_dir=solution_dir,
-            rule=NOT_BLOCKING,
-        )
-    finally:
-        release.set()
-    limit = WATCHDOG.patience(5)
-    slow.join(limit)
-    require(not slow.is_alive(), (
-        lambda: f"deadlock suspected: cache.get_or_set('slow', factory) did not return within {limit:g} s of its "
-        f"factory() returning ({DEADLOCK_HINT})"
-    ))
-    for i, got in enumerate(results):
-        expected = (i, 1, i + 10, f"made-{i}", True)
-        require(got == expected, (
-            f"while a factory() ran, cache.put('other-{i}', {i}), cache.get('other-{i}'), "
-            f"cache.peek('a'), cache.update('other-{i}', lambda v: v + 10), "
-            f"cache.get_or_set('missing-{i}', lambda: 'made-{i}') and cache.delete('other-{i}') "
-            f"returned {got!r}; expected {expected!r}: calls on other keys behave as usual"
-        ))
-    require(box == [("ok", "slow value")], (
-        lambda: f"cache.get_or_set('slow', factory) gave {box!r}; expected it to return 'slow value': {GET_OR_SET}"
-    ))
-
-
-def test_a_factory_may_call_the_cache_for_other_keys(solution):
-    cache = solution(8)
-    cache.put("c", 3)
-
-    def factory():
-        cache.put("b", 2)
-        return {
-            "cache.get('b')": (cache.get("b"), 2),
-            "cache.peek('c')": (cache.peek("c"), 3),
-            "'b' in cache": ("b" in cache, True),
-            "len(cache)": (len(cache), 2),
-            "cache.items()": (cache.items(), [("c", 3), ("b", 2)]),
-            "cache.get_or_set('d', lambda: 4)": (cache.get_or_set("d", lambda: 4), 4),
-            "cache.update('b', lambda v: v + 1)": (cache.update("b", lambda v: v + 1), 3),
-            "cache.delete('c')": (cache.delete("c"), True),
-        }
-
-    seen = in_thread(
-        lambda: cache.get_or_set("a", factory),
-        "cache.get_or_set('a', factory), whose factory() calls put/get/peek/in/len/items/"
-        f"get_or_set/update/delete on other keys: {REENTRANT}, so do not hold a lock while "
-        "factory() runs",
-    )
-    for call, (got, expected) in seen.items():
-        require(got == expected, f"inside the factory of cache.get_or_set('a', factory), {call} returned {got!r}; "
-            f"expected {expected!r}: {REENTRANT}, and such calls behave as usual")
-    keys = [k for k, _ in in_thread(cache.items, "cache.items()")]
-    require(keys == ["d", "b", "a"], lambda: f"after cache.get_or_set('a', factory) whose factory called the cache, the keys in "
-        f"items() are {keys}; expected ['d', 'b', 'a']: {GET_OR_SET}")
 
 
 @pytest.mark.threads

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from dojo import discards, layout, profiles, progress, stubs
+from dojo import discards, layout, ordering, profiles, progress, stubs
 from dojo.catalog import Catalog, CatalogError, load_catalog
 from dojo.fakeclock import FakeClock
 from dojo.live import LiveFailures
@@ -46,6 +47,11 @@ KATA_HELP = "run only this kata (repeatable); a kata not started yet runs only w
 JSON_HELP = (
     "also write this run's per-kata, per-stage results as JSON to PATH (schema: dojo/schema/run-v1.json)."
 )
+STOP_AFTER_HELP = (
+    "a stage stops once N of its test functions have failed: its other tests do not run, and the"
+    f" stage has failed all the same (default {ordering.STOP_AFTER} in the default hypothesis profile;"
+    " 0, or any other profile such as grade, runs every test)."
+)
 NOT_IMPLEMENTED = "{message} (the method still raises NotImplementedError: write it in {folder})"
 NO_SUCH_TEST = "{path}::{selector}: no such test in the suite"
 LOG_FAILURES = 5  # failures kept per stage in the run log: enough for a summary
@@ -67,6 +73,9 @@ class DojoRun:
     loaded: dict[str, Loaded] = field(default_factory=dict)
     outcomes: dict[str, Outcome] = field(default_factory=dict)  # nodeid -> test outcome
     locked: set[str] = field(default_factory=set)  # tests the harness itself skipped
+    stop_after: int = 0  # a stage stops once this many of its test functions failed (0: never)
+    stopped: set[str] = field(default_factory=set)  # tests not run: their stage had stopped
+    durations: dict[str, float] = field(default_factory=dict)  # nodeid -> seconds, this run
     failing: set[StageFile] = field(default_factory=set)  # stages with a failure so far
     failures: dict[StageFile, list[dict]] = field(default_factory=dict)
     watched: str | None = None  # the kata whose tests the deadlock watchdog is watching
@@ -94,8 +103,17 @@ class DojoRun:
                 return stage
         return None
 
+    def has_stopped(self, address: StageFile) -> bool:
+        """The stage has as many failed test functions as ``stop_after`` allows."""
+        failed = {ordering.function_of(f["test"]) for f in self.failures.get(address, [])}
+        return 0 < self.stop_after <= len(failed)
+
     def record(self, nodeid: str, address: StageFile, report: pytest.TestReport) -> None:
         """One test's outcome: failed if any phase failed, else by what it did."""
+        if nodeid in self.stopped:
+            return  # not run: its stage had stopped
+        if nodeid not in self.locked:
+            self.durations[nodeid] = self.durations.get(nodeid, 0.0) + report.duration
         before = self.outcomes.get(nodeid)
         if report.failed:
             outcome = Outcome.FAILED
@@ -184,6 +202,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--solution", metavar="DIR", default=None, help=SOLUTION_HELP)
     group.addoption("--kata", metavar="NAME", action="append", default=None, help=KATA_HELP)
     group.addoption("--dojo-json", metavar="PATH", default=None, help=JSON_HELP)
+    group.addoption("--stop-after", metavar="N", type=int, default=None, help=STOP_AFTER_HELP)
 
 
 def _solution_base(config: pytest.Config, catalog: Catalog) -> Path:
@@ -215,7 +234,8 @@ def pytest_configure(config: pytest.Config) -> None:
         " such tests, so the project's proofs repeat them (pytest -m threads) to show a race is"
         " caught every run",
     )
-    profiles.load_default_unless_chosen(config.getoption("hypothesis_profile", None))
+    chosen_profile = config.getoption("hypothesis_profile", None)
+    profiles.load_default_unless_chosen(chosen_profile)
     try:
         catalog = load_catalog(config.rootpath)
     except CatalogError as exc:
@@ -231,6 +251,7 @@ def pytest_configure(config: pytest.Config) -> None:
         solution_base=_solution_base(config, catalog),
         solution_arg=config.getoption("solution"),
         only=only,
+        stop_after=ordering.stop_after(config.getoption("stop_after"), chosen_profile),
     )
     if run.is_learners_code() and not only:
         # A kata still exactly the shipped stub stays quiet: its failures would
@@ -302,8 +323,15 @@ def pytest_collection_modifyitems(
                 raise pytest.UsageError(NO_SUCH_TEST.format(path=display(path), selector=selector))
     if drop:
         config.hook.pytest_deselected(items=drop)
-    # Earlier stages first, whatever order the arguments came in.
-    keep.sort(key=lambda item: run.files[item.nodeid].stage if item.nodeid in run.files else 0)
+    # Earlier stages first, whatever order the arguments came in; within a stage,
+    # what failed last time, then the cheapest tests, as the last runs timed them.
+    ranks = ordering.Ranks(getattr(config, "cache", None))  # None under -p no:cacheprovider
+    keep.sort(
+        key=lambda item: (
+            run.files[item.nodeid].stage if item.nodeid in run.files else 0,
+            ranks.of(item.nodeid),
+        )
+    )
     items[:] = keep
 
 
@@ -349,6 +377,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if locked_by is not None:
         run.locked.add(item.nodeid)
         pytest.skip(LOCKED_REASON.format(stage=locked_by, kata=address.kata))
+    if run.has_stopped(address):
+        run.stopped.add(item.nodeid)
+        pytest.skip(ordering.STOPPED.format(stage=address.stage, count=run.stop_after))
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -372,7 +403,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     run, address = _stage_test(item)
     if address is None:
         return report
-    if report.skipped and item.nodeid not in run.locked:
+    if report.skipped and item.nodeid not in run.locked and item.nodeid not in run.stopped:
         # Not the harness's lock: the solution's code skipped (or xfailed) the test.
         report.longrepr = SKIPPED_BY_SOLUTION.format(reason=_skip_reason(report))
         report.outcome = "failed"
@@ -409,6 +440,8 @@ def pytest_terminal_summary(terminalreporter, config: pytest.Config):
     yield
     run = config.stash[RUN]
     lines = render(run.results(), run.catalog, run.rerun_options(), display)
+    for address, count in sorted(Counter(run.files[nodeid] for nodeid in run.stopped).items()):
+        lines.append(ordering.STOPPED_NOTE.format(address=address, count=run.stop_after, tests=count))
     if run.quiet and run.asked:
         lines += welcome(run.catalog, run.quiet, display, everything=not run.files)
     if not lines:
@@ -424,6 +457,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         # Every kata is still its stub: a welcome, not a failed install.
         session.exitstatus = exitstatus = pytest.ExitCode.OK
     run.exitstatus = int(exitstatus)
+    ordering.Ranks(getattr(session.config, "cache", None)).remember(run.durations)
     if not any(nodeid in run.files for nodeid in run.outcomes):
         return  # --co, or nothing ran: nothing to say, nothing to overwrite
     wanted = session.config.getoption("dojo_json")

@@ -71,14 +71,18 @@ def run_stages(
     *extra: str,
     timeout: float = 300,
 ) -> StageRun:
-    """Run stages 1..``stage`` of ``kata`` against ``solution`` in a fresh process."""
+    """Run stages 1..``stage`` of ``kata`` against ``solution`` in a fresh process.
+
+    Every test of a failing stage runs (``--stop-after 0``): the proofs read
+    which tests failed and why, not only the first few a learner is shown.
+    """
     report = tmp_path / f"results-{kata}-{stage}-{os.getpid()}-{len(list(tmp_path.iterdir()))}.json"
     env = dict(os.environ, DOJO_STATE_DIR=str(tmp_path / "state"))
     proc = subprocess.run(
         [
             sys.executable, "-m", "pytest", f"stages/stage{stage}",
             "--kata", kata, "--solution", str(solution), "--dojo-json", str(report),
-            "-p", "no:cacheprovider", "-q", *extra,
+            "-p", "no:cacheprovider", "--stop-after", "0", "-q", *extra,
         ],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout,
     )

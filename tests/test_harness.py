@@ -290,3 +290,67 @@ def test_a_deadlocked_thread_cannot_keep_the_run_from_ending(repo):
     result = repo.runpytest_subprocess("test_stuck.py", timeout=60)
     result.stdout.fnmatch_lines(["*1 passed*", "kata-dojo: 1 thread(s) of the solution never finished; exiting anyway"])
     assert result.ret == 0
+
+
+FIVE_FAILING_FUNCTIONS = "\n".join(
+    f"def test_{n}(solution):\n    assert solution().value() == 1, 'value() must be 1 ({n})'\n"
+    for n in ("a", "b", "c", "d", "e")
+)
+
+
+def test_a_failing_stage_stops_after_three_failing_test_functions_in_the_default_profile(repo):
+    (repo.path / "stages" / "stage1" / "test_toy.py").write_text(FIVE_FAILING_FUNCTIONS)
+    write_toy(repo, GOOD.replace("return 1", "return 2"))
+    result = repo.runpytest_subprocess("stages/stage2/test_toy.py", "--dojo-json", "out.json")
+    result.assert_outcomes(failed=3, skipped=2 + 2)  # two stopped, stage 2's two locked
+    result.stdout.fnmatch_lines([
+        "  stage 1  One * failed (3 of 5)",
+        "  toy stage 1 stopped after 3 failing tests (2 tests not run): fix those first,"
+        " or run every test with --stop-after 0",
+    ])
+    stage = json.loads((repo.path / "out.json").read_text())["katas"]["toy"]["stages"]["1"]
+    assert (stage["status"], stage["failed"], stage["not_run"], stage["complete"]) == ("failed", 3, 2, False)
+    # Every test runs on request, and always in any profile named on the command line (grade).
+    for every in (["--stop-after", "0"], ["--hypothesis-profile", "grade"]):
+        repo.runpytest_subprocess("stages/stage1/test_toy.py", *every).assert_outcomes(failed=5)
+
+
+def test_parametrized_cases_of_one_function_count_once_towards_the_stop(repo):
+    suite = repo.path / "stages" / "stage1" / "test_toy.py"
+    suite.write_text(
+        "import pytest\n\n@pytest.mark.parametrize('n', range(4))\ndef test_cases(solution, n):\n"
+        "    assert solution().value() == 1\n\n" + FIVE_FAILING_FUNCTIONS
+    )
+    write_toy(repo, GOOD.replace("return 1", "return 2"))
+    repo.runpytest_subprocess(suite, "-p", "no:cacheprovider").assert_outcomes(failed=4 + 2, skipped=3)
+
+
+def test_within_a_stage_last_runs_failures_come_first_then_the_cheapest_tests(repo):
+    suite = repo.path / "stages" / "stage1" / "test_toy.py"
+    suite.write_text(textwrap.dedent(
+        """
+        import time
+
+        def test_slow(solution):
+            time.sleep(0.3)
+
+        def test_cheap(solution):
+            pass
+
+        def test_value(solution):
+            assert solution().value() == 1, "value() must be 1"
+        """
+    ))
+    order = lambda result: [  # noqa: E731
+        line.split("::")[1].split()[0] for line in result.stdout.lines
+        if line.startswith("stages/stage1/test_toy.py::") and line.split()[1] in ("PASSED", "FAILED")
+    ]
+    write_toy(repo, GOOD)
+    first = repo.runpytest_subprocess(suite, "-v")
+    assert order(first) == ["test_slow", "test_cheap", "test_value"]  # nothing timed yet: file order
+    assert order(repo.runpytest_subprocess(suite, "-v")) == ["test_cheap", "test_value", "test_slow"]
+    write_toy(repo, GOOD.replace("return 1", "return 2"))
+    repo.runpytest_subprocess(suite).assert_outcomes(failed=1, passed=2)
+    assert order(repo.runpytest_subprocess(suite, "-v")) == ["test_value", "test_cheap", "test_slow"]
+    # Without pytest's cache (-p no:cacheprovider) nothing is remembered: file order.
+    assert order(repo.runpytest_subprocess(suite, "-v", "-p", "no:cacheprovider"))[0] == "test_slow"

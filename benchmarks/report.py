@@ -103,11 +103,12 @@ def growth_table(results) -> str:
 def suites_table(runs) -> str:
     rows = [
         (run.label, run.profile, f"{run.wall:.1f}" if run.wall else "–",
-         f"{run.cpu:.1f}" if run.wall else "–", run.status)
+         f"{run.cpu:.1f}" if run.wall else "–",
+         f"{run.first_failure:.1f}" if run.first_failure is not None else "–", run.status)
         for run in runs
     ]
-    return markdown(("pytest stages/stageN --solution reference", "profile", "wall s", "CPU s", "result"),
-                    rows, "llrrl")
+    return markdown(("pytest stages/stageN --solution reference (or a zoo entry)", "profile", "wall s",
+                     "CPU s", "first failure s", "result"), rows, "llrrrl")
 
 
 def render(results: dict, targets: list[Target], settings: str, plot: str | None) -> str:

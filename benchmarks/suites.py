@@ -10,6 +10,11 @@ time spent waiting for a core. Bare pytest's start-up (one trivial test,
 the same installed plugins) is measured in the same run, the floor any
 suite run stands on.
 
+Failing runs are timed too, as a learner meets them: a zoo entry as the
+learner's code, the stage a learner would run, and the time until the run
+shows its first failure (the live line, ``dojo.live``), beside the whole
+run's.
+
 Runs happen as on a learner's machine: Python may cache bytecode (a
 ``PYTHONDONTWRITEBYTECODE`` in the environment is dropped; with it, every
 run would recompile pytest, hypothesis and the suites, about 2 s), and one
@@ -21,6 +26,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,8 +36,14 @@ from pathlib import Path
 
 from benchmarks.references import REPO
 from dojo.catalog import load_catalog
+from dojo.live import LINE
 
 PROFILES = ("default", "grade")
+# Failing runs: (kata, zoo entry, the stage a learner runs, what it shows).
+FAILING = (
+    ("lru_cache", "s1_evicts_most_recently_used", 1, "a stage 1 bug"),
+    ("lru_cache", "s4_factory_under_non_reentrant_lock", 4, "a deadlock at stage 4"),
+)
 
 
 @dataclass
@@ -45,6 +57,8 @@ class SuiteRun:
     wall: float
     cpu: float
     status: str  # "passed", "failed (3 of 120)", "no suite yet", ...
+    entry: str | None = None  # a failing run's zoo entry, as the learner's code
+    first_failure: float | None = None  # ... and the seconds until the run showed its first failure
 
     def as_json(self) -> dict:
         return dict(self.__dict__, katas=list(self.katas))
@@ -112,6 +126,32 @@ def _status(report: Path, katas, stage, proc) -> str:
     return f"failed ({failed} of {total})" if failed else f"passed ({total} tests)"
 
 
+def time_failing(kata: str, entry: str, stage: int, what: str) -> SuiteRun:
+    """Run ``pytest stages/stage<stage>`` on a zoo entry as the learner's code; time its first failure."""
+    module = load_catalog(REPO).get(kata).module
+    with tempfile.TemporaryDirectory(prefix="dojo-bench-") as tmp:
+        folder = Path(tmp) / "solution" / kata
+        folder.mkdir(parents=True)
+        shutil.copy(REPO / "tests" / "zoo" / kata / f"{entry}.py", folder / f"{module}.py")
+        report = Path(tmp) / "results.json"
+        command = [sys.executable, "-m", "pytest", f"stages/stage{stage}", "--kata", kata,
+                   "--solution", str(folder.parent), "--dojo-json", str(report), "-p", "no:cacheprovider", "-q"]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        first = None
+        with subprocess.Popen(command, cwd=REPO, env=_learner_env(tmp), stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True) as proc:
+            for line in proc.stdout or ():
+                if first is None and LINE.match(line):
+                    first = time.perf_counter() - start
+        wall = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        status = _status(report, (kata,), stage, proc)
+    return SuiteRun(f"{kata} stage {stage}, {what} ({entry})", (kata,), stage, "default", wall, cpu,
+                    status, entry, first)
+
+
 def run(quick: bool, progress=print) -> list[SuiteRun]:
     """Every kata x stage x profile, then the full grade; ``quick``: stage 1 of the first kata."""
     catalog = load_catalog(REPO)
@@ -130,6 +170,9 @@ def run(quick: bool, progress=print) -> list[SuiteRun]:
             continue
         progress(f"suites: pytest stages/stage{stage} --kata {katas[0]}, {profile} profile")
         runs.append(time_run(katas, stage, profile, label))
+    for kata, entry, stage, what in FAILING:
+        progress(f"suites: pytest stages/stage{stage} --kata {kata} on {entry}, first failure")
+        runs.append(time_failing(kata, entry, stage, what))
     if not quick:
         progress("suites: the full grade (every kata, every stage, grade profile)")
         last = max(stages)

@@ -21,6 +21,8 @@ SUITE_WALL = 2.0
 SUITE_CPU = 1.5
 STAGE1_WALL = 1.0
 GRADE_SECONDS = 60.0
+FIRST_FAILURE = 1.0  # a stage 1 bug's first failure shows within it
+DEADLOCK_SHOWN = 5.0  # a deadlocking stage 4 solution is reported within it, in all
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,8 @@ def evaluate(results: dict) -> list[Target]:
                 ))
     if "suites" in results:
         runs = [run for run in results["suites"] if run.wall > 0 and run.katas]
+        failing = [run for run in runs if run.entry]
+        runs = [run for run in runs if not run.entry]
         learner = [run for run in runs if run.profile == "default" and len(run.katas) == 1]
         last = max((run.stage for run in learner), default=0)
         whole = [run for run in learner if run.stage == last]
@@ -119,6 +123,13 @@ def evaluate(results: dict) -> list[Target]:
             targets.append(Target(
                 "a learner's passing pytest stages/stage1 per kata, default profile: wall (slowest)",
                 slowest.wall, f"under {STAGE1_WALL:g} s", slowest.wall < STAGE1_WALL, slowest.label,
+            ))
+        for run in failing:
+            shown = run.first_failure if run.first_failure is not None else float("inf")
+            limit = FIRST_FAILURE if run.stage == 1 else DEADLOCK_SHOWN
+            targets.append(Target(
+                f"a failing learner's run, stage {run.stage}: seconds until its first failure shows",
+                shown, f"at most {limit:g} s", shown <= limit, run.label,
             ))
         grade = [run for run in runs if len(run.katas) > 1]
         for run in grade:

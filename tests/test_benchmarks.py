@@ -40,6 +40,8 @@ TARGETS = {
     "a learner's passing pytest stages/stage4 per kata, default profile: wall (slowest)",
     "... and its CPU time (slowest)",
     "a learner's passing pytest stages/stage1 per kata, default profile: wall (slowest)",
+    "a failing learner's run, stage 1: seconds until its first failure shows",
+    "a failing learner's run, stage 4: seconds until its first failure shows",
 }
 
 
@@ -96,13 +98,17 @@ def test_quick_run_writes_the_growth_plot_and_times_a_suite(quick_run):
     _, results, plot = quick_run
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{plot} is not a PNG"
     assert all(len(by_size) == 2 for by_size in results["growth"].values())
-    bare, suite = results["suites"]
+    bare, suite, *failing = results["suites"]
     # Bare pytest's start-up is measured in the same run, for comparison.
     assert bare["label"].startswith("bare pytest") and bare["status"] == "passed (1 test)", bare
     assert 0 < bare["cpu"], bare
     # The suite ran and reported: whether the reference passes is the curriculum's test, not this one.
     ran = re.fullmatch(r"passed \(\d+ tests\)|failed \(\d+ of \d+\)", suite["status"])
     assert suite["wall"] > 0 and ran, f"the timed suite run reported no results: {suite}"
+    # Failing runs (zoo entries as the learner's code) fail, and show a failure before they end.
+    assert [run["stage"] for run in failing] == [1, 4], failing
+    for run in failing:
+        assert run["status"].startswith("failed") and 0 < run["first_failure"] <= run["wall"], run
 
 
 def test_table_renderer_lines_up_columns_and_aligns_numbers_right():

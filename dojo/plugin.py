@@ -66,6 +66,7 @@ class DojoRun:
     solution_arg: str | None
     only: list[str] | None
     quiet: list[str] = field(default_factory=list)  # katas not started: not collected
+    not_asked: list[str] = field(default_factory=list)  # katas --kata leaves out: not collected either
     asked: bool = False  # the command line asked for stage suites
     selections: dict[Path, list[str]] = field(default_factory=dict)  # suite file -> node ids
     suites: dict[StageFile, set[str]] = field(default_factory=dict)  # every test of each suite
@@ -253,6 +254,9 @@ def pytest_configure(config: pytest.Config) -> None:
         only=only,
         stop_after=ordering.stop_after(config.getoption("stop_after"), chosen_profile),
     )
+    if only:  # their suites would be collected, imported and dropped, for nothing
+        named = _named_katas(config, catalog)
+        run.not_asked = [k for k in catalog.names() if k not in only and k not in named]
     if run.is_learners_code() and not only:
         # A kata still exactly the shipped stub stays quiet: its failures would
         # bury the kata the learner is working on, or greet a fresh clone.
@@ -272,10 +276,11 @@ def pytest_collection(session: pytest.Session) -> None:
 
 def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     run = config.stash.get(RUN, None)
-    if run is None or not run.quiet:
+    if run is None or not (run.quiet or run.not_asked):
         return None
     address = classify(collection_path, run.catalog)
-    return True if address is not None and address.kata in run.quiet else None
+    left_out = address is not None and (address.kata in run.quiet or address.kata in run.not_asked)
+    return True if left_out else None
 
 
 @pytest.hookimpl(wrapper=True, trylast=True)

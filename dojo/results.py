@@ -108,10 +108,11 @@ class StageResult:
         return None
 
     def describe(self) -> str:
-        """The status words: ``passed (12 of 12)``, ``failed (3 of 12)``, ``locked``..."""
+        """The status words: ``passed (12 of 12)``, ``failed (3 of 12, 5 not run)``, ``locked``..."""
         outcome = self.outcome
         if outcome == Outcome.FAILED:
-            return f"failed ({self.failing} of {self.total})"
+            not_run = f", {self.not_run} not run" if self.not_run else ""
+            return f"failed ({self.failing} of {self.total}{not_run})"
         if outcome == Outcome.PASSED:
             return f"passed ({self.passed} of {self.total})"
         if outcome == Outcome.PARTIAL:

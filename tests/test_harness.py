@@ -304,7 +304,7 @@ def test_a_failing_stage_stops_after_three_failing_test_functions_in_the_default
     result = repo.runpytest_subprocess("stages/stage2/test_toy.py", "--dojo-json", "out.json")
     result.assert_outcomes(failed=3, skipped=2 + 2)  # two stopped, stage 2's two locked
     result.stdout.fnmatch_lines([
-        "  stage 1  One * failed (3 of 5)",
+        "  stage 1  One * failed (3 of 5, 2 not run)",
         "  toy stage 1 stopped after 3 failing tests (2 tests not run): fix those first,"
         " or run every test with --stop-after 0",
     ])

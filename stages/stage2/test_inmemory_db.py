@@ -6,11 +6,12 @@ no test sleeps.
 
 import sys
 import time
+from contextlib import ExitStack
 from fractions import Fraction
 
 import pytest
 
-from dojo.testing import SolutionMemory, run_machine, wait_until
+from dojo.testing import Prepared, SolutionMemory, run_machine, wait_until
 from stages.support.inmemory_db import (
     LARGE,
     SMALL,  # noqa: F401 - clock is a fixture
@@ -402,13 +403,26 @@ def test_the_default_clock_counts_seconds(solution):
         )
 
 
+# Both checks below time calls on a database whose keys key0, key1, ... all
+# expire some day (ttl=1e6), on its own fake clock; each leaves it as it found
+# it (the keys it adds expire and are purged), so a passing check hands it on.
+EXPIRING_DATABASES = Prepared()
+
+
+def _expiring_database(solution, size, taken):
+    """A database of ``size`` keys that expire in 1e6 s, and its clock."""
+    def build():
+        clock = FakeClock()
+        return fill(solution(clock=clock), size, ttl=1e6), clock
+
+    return taken.enter_context(EXPIRING_DATABASES.taken((solution, size), build))
+
+
 @SLOW
 def test_purge_expired_costs_time_for_the_expired_keys_only(solution):
-    def make_run(live):
-        clock = FakeClock()
-        db = fill(solution(clock=clock), live, "live{}".format, ttl=1e6)
-        expiring = [f"gone{i}" for i in range(10)]
+    expiring = [f"gone{i}" for i in range(10)]
 
+    def make_round(db, clock):
         def one_round():
             for key in expiring:
                 db.set(key, "v", ttl=1)
@@ -417,14 +431,16 @@ def test_purge_expired_costs_time_for_the_expired_keys_only(solution):
 
         return one_round
 
-    assert_cost_does_not_grow(
-        make_run, small=SMALL, large=LARGE, factor=8,
-        rounds=3,
-        what="10 db.set(key, 'v', ttl=1), clock.advance(1), then db.purge_expired(), among keys that live on",
-        expected="purge_expired costs time for the expired entries, not for the size of the database."
-        " Usually a pass over every key (in purge_expired, or in a call it makes), or a structure whose"
-        " removals cost O(n) (a list kept sorted, say), makes it grow with the database",
-    )
+    with ExitStack() as taken:
+        assert_cost_does_not_grow(
+            lambda live: make_round(*_expiring_database(solution, live, taken)),
+            small=SMALL, large=LARGE, factor=8,
+            rounds=3,
+            what="10 db.set(key, 'v', ttl=1), clock.advance(1), then db.purge_expired(), among keys that live on",
+            expected="purge_expired costs time for the expired entries, not for the size of the database."
+            " Usually a pass over every key (in purge_expired, or in a call it makes), or a structure whose"
+            " removals cost O(n) (a list kept sorted, say), makes it grow with the database",
+        )
 
 
 # Calls on a database whose keys all expire some day: each leaves it as it found it.
@@ -443,15 +459,16 @@ EXPIRING_CALLS = {
 @SLOW
 def test_get_in_len_and_ttl_cost_does_not_grow_with_keys_that_expire(solution):
     hot = [f"key{i}" for i in range(0, SMALL, 20)]
-    databases = {size: fill(solution(clock=FakeClock()), size, ttl=1e6) for size in (SMALL, LARGE)}
-    assert_each_call_takes_constant_time(
-        databases, EXPIRING_CALLS, hot,
-        what=lambda call: call + ", every key with a ttl",
-        expected=lambda call: (
-            "get, set, delete, in and len cost O(1) on average at every stage, keys with a ttl"
-            " included (a len that checks every key's deadline fails: purge the expired ones, then count)"
-        ),
-    )
+    with ExitStack() as taken:
+        assert_each_call_takes_constant_time(
+            {size: _expiring_database(solution, size, taken)[0] for size in (SMALL, LARGE)},
+            EXPIRING_CALLS, hot,
+            what=lambda call: call + ", every key with a ttl",
+            expected=lambda call: (
+                "get, set, delete, in and len cost O(1) on average at every stage, keys with a ttl"
+                " included (a len that checks every key's deadline fails: purge the expired ones, then count)"
+            ),
+        )
 
 
 # Giving one key a new expiry, again and again, must not grow the database. (The

@@ -444,6 +444,15 @@ def test_transaction_blocks_nest_inside_open_transactions(solution, clock):
 SLOW = pytest.mark.timeout(180)
 
 
+def assert_transactions_cost_does_not_grow(solution, make_round, *, what, expected):
+    """20 rounds of ``make_round(db)`` cost about as much on the big database as on the small one."""
+    with ExitStack() as taken:
+        assert_cost_does_not_grow(
+            lambda size: make_round(big_database(solution, size, taken)),
+            small=SMALL, large=LARGE, factor=8, rounds=20, what=what, expected=expected,
+        )
+
+
 @SLOW
 def test_begin_and_rollback_cost_does_not_grow_with_the_database(solution):
     changed = [f"key{i}" for i in range(10)]
@@ -457,13 +466,11 @@ def test_begin_and_rollback_cost_does_not_grow_with_the_database(solution):
 
         return one_round
 
-    with ExitStack() as taken:
-        assert_cost_does_not_grow(
-            lambda size: make_round(big_database(solution, size, taken)),
-            small=SMALL, large=LARGE, factor=8, rounds=20,
-            what="begin(), 10 sets, rollback()",
-            expected="begin() is O(1) and rollback() costs the keys changed in the transaction (a database copied on begin() fails)",
-        )
+    assert_transactions_cost_does_not_grow(
+        solution, make_round,
+        what="begin(), 10 sets, rollback()",
+        expected="begin() is O(1) and rollback() costs the keys changed in the transaction (a database copied on begin() fails)",
+    )
 
 
 @SLOW
@@ -481,13 +488,11 @@ def test_commit_cost_does_not_grow_with_the_database(solution):
 
         return one_round
 
-    with ExitStack() as taken:
-        assert_cost_does_not_grow(
-            lambda size: make_round(big_database(solution, size, taken)),
-            small=SMALL, large=LARGE, factor=8, rounds=20,
-            what="begin(), begin(), 10 sets, commit(), commit()",
-            expected="begin() is O(1) and commit() costs the keys changed in the transaction, not the size of the database",
-        )
+    assert_transactions_cost_does_not_grow(
+        solution, make_round,
+        what="begin(), begin(), 10 sets, commit(), commit()",
+        expected="begin() is O(1) and commit() costs the keys changed in the transaction, not the size of the database",
+    )
 
 
 # Reads inside a transaction that changed a few keys: each leaves the database as it found it.

@@ -22,7 +22,7 @@ SUITE_CPU = 1.5
 STAGE1_WALL = 1.0
 GRADE_SECONDS = 60.0
 FIRST_FAILURE = 1.0  # a stage 1 bug's first failure shows within it
-DEADLOCK_SHOWN = 5.0  # a deadlocking stage 4 solution is reported within it, in all
+DEADLOCK_SHOWN = 5.0  # a deadlocking stage 4 solution's first failure shows within it, from the start
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import time
+import weakref
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -84,9 +85,12 @@ class Prepared:
 
     Filling 100,000 entries is most of what an O(1) check costs, and a check
     whose calls leave its state as it found it (full, say) can hand that
-    state on. Only a check that passed hands it on: one that failed or
-    raised drops what it took, so the next check starts afresh and a bug is
-    never reported as another check's failure.
+    state on. Only a check whose block ended normally hands it on: one that
+    failed or raised inside it drops what it took, so the next check starts
+    afresh and a bug is never reported as another check's failure. The
+    states live for one stage's tests: the plugin forgets them all when a
+    run moves on to another stage (``forget_prepared``), so a run never
+    holds more than one stage's.
 
     Usage::
 
@@ -98,6 +102,7 @@ class Prepared:
 
     def __init__(self) -> None:
         self._kept: dict[Hashable, Any] = {}
+        _EVERY.add(self)
 
     @contextmanager
     def taken(self, key: Hashable, build: Callable[[], Any]) -> Iterator[Any]:
@@ -105,3 +110,15 @@ class Prepared:
         state = self._kept.pop(key) if key in self._kept else build()
         yield state
         self._kept[key] = state  # not reached when the block raised
+
+    def forget(self) -> None:
+        self._kept.clear()
+
+
+_EVERY: weakref.WeakSet[Prepared] = weakref.WeakSet()
+
+
+def forget_prepared() -> None:
+    """Drop every state any ``Prepared`` keeps (the plugin, between two stages' tests)."""
+    for prepared in list(_EVERY):
+        prepared.forget()

@@ -2,10 +2,11 @@
 
 A learner reruns a stage after every edit and reads its first failure, so
 within each stage (stages still run in order, each judged whole) the tests
-that failed in the last run come first (pytest's own ``--lf`` record), then
-the cheapest, by the time each took when it last ran: a cheap test that
-fails says as much as a slow one, sooner. A test never timed counts as
-cheap. The order never changes a verdict.
+that failed when they last ran come first, then the cheapest, by the time
+each took when it last ran: a cheap test that fails says as much as a slow
+one, sooner. A test never timed counts as cheap. Both are kept in pytest's
+cache (``.pytest_cache``); a test the harness did not run (its stage locked
+or stopped) keeps what it had. The order never changes a verdict.
 
 Once a stage has failed, the rest of it can only add failures, and its
 slow tests (state machines, cost checks, thread rounds) make the learner
@@ -29,7 +30,7 @@ STOPPED_NOTE = (
     " or run every test with --stop-after 0"
 )
 DURATIONS_KEY = "dojo/durations"  # nodeid -> seconds its last run took, in pytest's cache
-LAST_FAILED_KEY = "cache/lastfailed"  # pytest's cacheprovider: the tests that failed last run
+FAILED_KEY = "dojo/failed"  # the node ids that failed when they last ran
 # Costs in classes, so that tests of about the same cost keep their file order from run to run.
 COST_CLASSES = (0.01, 0.1, 1.0)
 
@@ -46,10 +47,13 @@ def stop_after(given: int | None, chosen_profile: str | None) -> int:
     return STOP_AFTER if chosen_profile is None else 0
 
 
-def _mapping(cache: Any, key: str) -> dict[str, Any]:
-    """A dict from pytest's cache; anything else (no cache, a damaged file) is an empty one."""
-    found = cache.get(key, None) if cache is not None else None
-    return found if isinstance(found, dict) else {}
+def _read(cache: Any, key: str, kind: type) -> Any:
+    """A ``kind`` from pytest's cache; anything else (no cache, a damaged file) is an empty one."""
+    try:
+        found = cache.get(key, None) if cache is not None else None
+    except RecursionError:  # a file nested too deep for json to read
+        found = None
+    return found if isinstance(found, kind) else kind()
 
 
 class Ranks:
@@ -57,17 +61,18 @@ class Ranks:
 
     def __init__(self, cache: Any) -> None:
         self.cache = cache  # None under -p no:cacheprovider: file order, nothing remembered
-        self.last_failed = _mapping(cache, LAST_FAILED_KEY)
+        self.failed = {k for k in _read(cache, FAILED_KEY, list) if isinstance(k, str)}
         self.durations = {
-            k: v for k, v in _mapping(cache, DURATIONS_KEY).items() if isinstance(v, int | float)
+            k: v for k, v in _read(cache, DURATIONS_KEY, dict).items() if isinstance(v, int | float)
         }
 
     def of(self, nodeid: str) -> tuple[bool, int]:
-        """Sorts before a higher one: failed last time, then cheaper."""
-        return nodeid not in self.last_failed, bisect(COST_CLASSES, self.durations.get(nodeid, 0.0))
+        """Sorts before a higher one: failed when it last ran, then cheaper."""
+        return nodeid not in self.failed, bisect(COST_CLASSES, self.durations.get(nodeid, 0.0))
 
-    def remember(self, durations: dict[str, float]) -> None:
-        """Keep the times of the tests that ran, beside those of earlier runs."""
-        if self.cache is None or not durations:
+    def remember(self, durations: dict[str, float], failed: set[str], passed: set[str]) -> None:
+        """Keep this run's times and verdicts; the tests it did not run keep their earlier ones."""
+        if self.cache is None or not (durations or failed or passed):
             return
         self.cache.set(DURATIONS_KEY, {**self.durations, **{k: round(v, 4) for k, v in durations.items()}})
+        self.cache.set(FAILED_KEY, sorted((self.failed - passed) | failed))

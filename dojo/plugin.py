@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dojo import discards, layout, ordering, profiles, progress, stubs
+from dojo import complexity, discards, layout, ordering, profiles, progress, stubs
 from dojo.catalog import Catalog, CatalogError, load_catalog
 from dojo.fakeclock import FakeClock
 from dojo.live import LiveFailures
@@ -55,6 +55,7 @@ STOP_AFTER_HELP = (
 NOT_IMPLEMENTED = "{message} (the method still raises NotImplementedError: write it in {folder})"
 NO_SUCH_TEST = "{path}::{selector}: no such test in the suite"
 LOG_FAILURES = 5  # failures kept per stage in the run log: enough for a summary
+FAILING = (Outcome.FAILED, Outcome.SKIPPED_BY_SOLUTION)
 
 
 @dataclass
@@ -80,6 +81,7 @@ class DojoRun:
     failing: set[StageFile] = field(default_factory=set)  # stages with a failure so far
     failures: dict[StageFile, list[dict]] = field(default_factory=dict)
     watched: str | None = None  # the kata whose tests the deadlock watchdog is watching
+    running: StageFile | None = None  # the stage whose tests are running
     exitstatus: int = 0
 
     def highest_stage(self, kata: str) -> int:
@@ -329,14 +331,21 @@ def pytest_collection_modifyitems(
     if drop:
         config.hook.pytest_deselected(items=drop)
     # Earlier stages first, whatever order the arguments came in; within a stage,
-    # what failed last time, then the cheapest tests, as the last runs timed them.
+    # kata by kata, what failed last time, then the cheapest tests, as the last
+    # runs timed them. Tests outside the stage suites keep their order, first.
     ranks = ordering.Ranks(getattr(config, "cache", None))  # None under -p no:cacheprovider
-    keep.sort(
-        key=lambda item: (
-            run.files[item.nodeid].stage if item.nodeid in run.files else 0,
-            ranks.of(item.nodeid),
-        )
-    )
+    katas: dict[str, int] = {}  # in the order they were collected
+    for item in keep:
+        if item.nodeid in run.files:
+            katas.setdefault(run.files[item.nodeid].kata, len(katas))
+
+    def place(item: pytest.Item) -> tuple:
+        address = run.files.get(item.nodeid)
+        if address is None:
+            return (0,)
+        return address.stage, katas[address.kata], ranks.of(item.nodeid)
+
+    keep.sort(key=place)
     items[:] = keep
 
 
@@ -378,6 +387,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     if run.watched != address.kata:  # a hang says one kata's solution is broken, not the next one's
         WATCHDOG.reset()
         run.watched = address.kata
+    if run.running != address:  # the cost checks' large states served the stage before
+        complexity.forget_prepared()
+        run.running = address
     locked_by = run.lock_of(address)
     if locked_by is not None:
         run.locked.add(item.nodeid)
@@ -462,7 +474,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         # Every kata is still its stub: a welcome, not a failed install.
         session.exitstatus = exitstatus = pytest.ExitCode.OK
     run.exitstatus = int(exitstatus)
-    ordering.Ranks(getattr(session.config, "cache", None)).remember(run.durations)
+    failed = {nodeid for nodeid, outcome in run.outcomes.items() if outcome in FAILING}
+    passed = {nodeid for nodeid, outcome in run.outcomes.items() if outcome == Outcome.PASSED}
+    ordering.Ranks(getattr(session.config, "cache", None)).remember(run.durations, failed, passed)
     if not any(nodeid in run.files for nodeid in run.outcomes):
         return  # --co, or nothing ran: nothing to say, nothing to overwrite
     wanted = session.config.getoption("dojo_json")

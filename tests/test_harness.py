@@ -8,6 +8,8 @@ import textwrap
 
 import pytest
 
+from dojo import ordering
+
 MANIFEST = """
 format = 1
 
@@ -354,3 +356,33 @@ def test_within_a_stage_last_runs_failures_come_first_then_the_cheapest_tests(re
     assert order(repo.runpytest_subprocess(suite, "-v")) == ["test_value", "test_cheap", "test_slow"]
     # Without pytest's cache (-p no:cacheprovider) nothing is remembered: file order.
     assert order(repo.runpytest_subprocess(suite, "-v", "-p", "no:cacheprovider"))[0] == "test_slow"
+
+
+
+class FakeCache(dict):
+    """pytest's cache, as ``dojo.ordering`` uses it: get with a default, and set."""
+
+    def get(self, key, default):
+        return super().get(key, default)
+
+    def set(self, key, value):
+        self[key] = value
+
+
+def test_a_test_the_harness_did_not_run_keeps_its_last_failure_for_the_order():
+    cache = FakeCache()
+    ordering.Ranks(cache).remember({"a": 0.5, "b": 0.001}, failed={"a", "b"}, passed=set())
+    # The next run: "a" was locked or stopped (neither failed nor passed), "b" passed.
+    ordering.Ranks(cache).remember({"b": 0.001}, failed=set(), passed={"b"})
+    ranks = ordering.Ranks(cache)
+    assert ranks.failed == {"a"}
+    assert ranks.of("a") < ranks.of("b")  # a failure first, however slow
+
+
+@pytest.mark.parametrize("damaged", ["[" * 100_000, "not json", '{"x": "slow"}', "[1, 2]"])
+def test_a_damaged_order_record_in_pytests_cache_is_ignored(repo, damaged):
+    for key in (ordering.DURATIONS_KEY, ordering.FAILED_KEY):
+        path = repo.path / ".pytest_cache" / "v" / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(damaged)
+    repo.runpytest_subprocess("stages/stage1/test_toy.py").assert_outcomes(passed=2)

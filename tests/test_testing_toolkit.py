@@ -18,6 +18,7 @@ import pytest
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from dojo.complexity import forget_prepared
 from dojo.live import HARNESS_EXCEPTION
 from dojo.watchdog import Watchdog
 
@@ -25,6 +26,7 @@ from dojo.testing import (
     CallLog,
     Finding,
     ModelMachine,
+    Prepared,
     ScanRules,
     code,
     drawn,
@@ -421,3 +423,31 @@ def test_a_live_line_keeps_the_words_not_the_harness_s_exception_name():
     message = "stages.support.lru_cache.DeadlockSuspected: deadlock suspected: cache.get(1) did not return"
     assert HARNESS_EXCEPTION.sub("", message) == "deadlock suspected: cache.get(1) did not return"
     assert HARNESS_EXCEPTION.sub("", "KeyError: 'a'") == "KeyError: 'a'"
+
+
+def test_prepared_hands_a_state_on_only_from_a_check_that_passed():
+    built = []
+    prepared = Prepared()
+
+    def build():
+        built.append(object())
+        return built[-1]
+
+    with prepared.taken("big", build) as first:
+        pass
+    with prepared.taken("big", build) as second:
+        assert second is first  # the passing check handed it on: built once
+    with pytest.raises(AssertionError), prepared.taken("big", build):
+        raise AssertionError("a failed check")
+    with prepared.taken("big", build) as third:
+        assert third is not first  # the failed check dropped it: built anew
+    assert len(built) == 2
+
+
+def test_prepared_states_are_forgotten_between_stages():
+    prepared = Prepared()
+    with prepared.taken("big", object) as first:
+        pass
+    forget_prepared()  # the plugin calls it when the run moves on to another stage
+    with prepared.taken("big", object) as second:
+        assert second is not first

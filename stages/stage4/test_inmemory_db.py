@@ -363,6 +363,8 @@ def _scan_workload(solution, size, in_transaction, taken, used):
             db.set(f"new:{next(added):09d}", "v")
         db.scan("key:00100")
         db.scan("key:001", start_after="key:001005", limit=4)
+        if not in_transaction:
+            db.delete(f"new:{next(added) - 1:09d}")  # as found, for the next check
 
     return one_round
 

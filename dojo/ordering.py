@@ -11,8 +11,10 @@ or stopped) keeps what it had. The order never changes a verdict.
 Once a stage has failed, the rest of it can only add failures, and its
 slow tests (state machines, cost checks, thread rounds) make the learner
 wait for them. So in the default profile a stage stops once
-``STOP_AFTER`` of its test functions have failed: its other tests are not
-run, the stage has failed all the same, and the report says so. The grade
+``STOP_AFTER`` of its test functions have failed, each with a message of its
+own: its other tests are not run, the stage has failed all the same, and
+the report says so. (A stub, whose every test fails with the same
+"implement __init__()", runs whole.) The grade
 profile (any profile named on the command line) and ``--stop-after 0`` run
 every test.
 """
@@ -23,9 +25,11 @@ from bisect import bisect
 from typing import Any
 
 STOP_AFTER = 3
-STOPPED = "not run: stage {stage} stopped after {count} failing tests (pytest --stop-after 0 runs every test)"
+STOPPED = (
+    "not run: stage {stage} stopped after {count} different failures (pytest --stop-after 0 runs every test)"
+)
 STOPPED_NOTE = (
-    "  {address.kata} stage {address.stage} stopped after {count} failing tests ({tests} tests not run):"
+    "  {address.kata} stage {address.stage} stopped after {count} different failures ({tests} tests not run):"
     " fix those first,"
     " or run every test with --stop-after 0"
 )
@@ -38,6 +42,19 @@ COST_CLASSES = (0.01, 0.1, 1.0)
 def function_of(nodeid: str) -> str:
     """The test function of a node id: its parametrized cases are one test function."""
     return nodeid.partition("[")[0]
+
+
+def distinct_failures(failures: list[dict]) -> int:
+    """How many different things went wrong: the messages of each failed test function's first failure.
+
+    A stub fails every test with one "implement __init__()": one failure, so
+    its run goes on and shows the whole stage it asks for. A function's
+    parametrized cases fail alike: its first case speaks for it.
+    """
+    first: dict[str, str] = {}
+    for failure in failures:
+        first.setdefault(function_of(failure["test"]), failure.get("message", ""))
+    return len(set(first.values()))
 
 
 def stop_after(given: int | None, chosen_profile: str | None) -> int:

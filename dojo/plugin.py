@@ -48,7 +48,8 @@ JSON_HELP = (
     "also write this run's per-kata, per-stage results as JSON to PATH (schema: dojo/schema/run-v1.json)."
 )
 STOP_AFTER_HELP = (
-    "a stage stops once N of its test functions have failed: its other tests do not run, and the"
+    "a stage stops once N of its test functions have failed with N different messages: its other"
+    " tests do not run, and the"
     f" stage has failed all the same (default {ordering.STOP_AFTER} in the default hypothesis profile;"
     " 0, or any other profile such as grade, runs every test)."
 )
@@ -107,9 +108,8 @@ class DojoRun:
         return None
 
     def has_stopped(self, address: StageFile) -> bool:
-        """The stage has as many failed test functions as ``stop_after`` allows."""
-        failed = {ordering.function_of(f["test"]) for f in self.failures.get(address, [])}
-        return 0 < self.stop_after <= len(failed)
+        """The stage has as many distinct failures as ``stop_after`` allows."""
+        return 0 < self.stop_after <= ordering.distinct_failures(self.failures.get(address, []))
 
     def record(self, nodeid: str, address: StageFile, report: pytest.TestReport) -> None:
         """One test's outcome: failed if any phase failed, else by what it did."""

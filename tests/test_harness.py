@@ -300,14 +300,14 @@ FIVE_FAILING_FUNCTIONS = "\n".join(
 )
 
 
-def test_a_failing_stage_stops_after_three_failing_test_functions_in_the_default_profile(repo):
+def test_a_failing_stage_stops_after_three_different_failures_in_the_default_profile(repo):
     (repo.path / "stages" / "stage1" / "test_toy.py").write_text(FIVE_FAILING_FUNCTIONS)
     write_toy(repo, GOOD.replace("return 1", "return 2"))
     result = repo.runpytest_subprocess("stages/stage2/test_toy.py", "--dojo-json", "out.json")
     result.assert_outcomes(failed=3, skipped=2 + 2)  # two stopped, stage 2's two locked
     result.stdout.fnmatch_lines([
         "  stage 1  One * failed (3 of 5, 2 not run)",
-        "  toy stage 1 stopped after 3 failing tests (2 tests not run): fix those first,"
+        "  toy stage 1 stopped after 3 different failures (2 tests not run): fix those first,"
         " or run every test with --stop-after 0",
     ])
     stage = json.loads((repo.path / "out.json").read_text())["katas"]["toy"]["stages"]["1"]
@@ -315,6 +315,14 @@ def test_a_failing_stage_stops_after_three_failing_test_functions_in_the_default
     # Every test runs on request, and always in any profile named on the command line (grade).
     for every in (["--stop-after", "0"], ["--hypothesis-profile", "grade"]):
         repo.runpytest_subprocess("stages/stage1/test_toy.py", *every).assert_outcomes(failed=5)
+
+
+def test_failures_that_share_one_message_do_not_stop_a_stage_so_a_stub_shows_it_whole(repo):
+    (repo.path / "stages" / "stage1" / "test_toy.py").write_text(FIVE_FAILING_FUNCTIONS)
+    write_toy(repo, 'class Toy:\n    def value(self):\n        raise NotImplementedError("toy: implement value()")\n')
+    result = repo.runpytest_subprocess("stages/stage1/test_toy.py")
+    result.assert_outcomes(failed=5)
+    result.stdout.fnmatch_lines(["      5 tests: toy: implement value()*"])
 
 
 def test_parametrized_cases_of_one_function_count_once_towards_the_stop(repo):

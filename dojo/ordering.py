@@ -58,7 +58,7 @@ def distinct_failures(failures: list[dict]) -> int:
 
 
 def stop_after(given: int | None, chosen_profile: str | None) -> int:
-    """How many failed test functions stop a stage: the option, else by the profile (0: never)."""
+    """How many different failures stop a stage: the option, else by the profile (0: never)."""
     if given is not None:
         return max(0, given)
     return STOP_AFTER if chosen_profile is None else 0

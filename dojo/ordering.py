@@ -13,8 +13,9 @@ slow tests (state machines, cost checks, thread rounds) make the learner
 wait for them. So in the default profile a stage stops once
 ``STOP_AFTER`` of its test functions have failed, each with a message of its
 own: its other tests are not run, the stage has failed all the same, and
-the report says so. (A stub, whose every test fails with the same
-"implement __init__()", runs whole.) The grade
+the report says so. A method that still raises the stub's
+``NotImplementedError`` does not count: the report lists what is left to
+write, and the failures of what is written still show. The grade
 profile (any profile named on the command line) and ``--stop-after 0`` run
 every test.
 """
@@ -47,9 +48,7 @@ def function_of(nodeid: str) -> str:
 def distinct_failures(failures: list[dict]) -> int:
     """How many different things went wrong: the messages of each failed test function's first failure.
 
-    A stub fails every test with one "implement __init__()": one failure, so
-    its run goes on and shows the whole stage it asks for. A function's
-    parametrized cases fail alike: its first case speaks for it.
+    A function's parametrized cases fail alike: its first case speaks for it.
     """
     first: dict[str, str] = {}
     for failure in failures:

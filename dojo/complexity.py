@@ -96,8 +96,10 @@ class Prepared:
 
         PREPARED = Prepared()
 
-        with PREPARED.taken((solution, size), lambda: fill(solution(), size)) as db:
-            ...  # time calls on db; leave it as it was
+        with PREPARED.lent() as take:
+            small = take((solution, 2_000), lambda: fill(solution(), 2_000))
+            large = take((solution, 200_000), lambda: fill(solution(), 200_000))
+            ...  # time calls on both; leave them as they were
     """
 
     def __init__(self) -> None:
@@ -105,11 +107,20 @@ class Prepared:
         _EVERY.add(self)
 
     @contextmanager
-    def taken(self, key: Hashable, build: Callable[[], Any]) -> Iterator[Any]:
-        """The state kept under ``key``, or ``build()``; kept again if the block ends normally."""
-        state = self._kept.pop(key) if key in self._kept else build()
-        yield state
-        self._kept[key] = state  # not reached when the block raised
+    def lent(self) -> Iterator[Callable[[Hashable, Callable[[], Any]], Any]]:
+        """``take(key, build)`` for one check: the state kept under ``key``, else ``build()``.
+
+        What the block took is kept again if it ends normally, and dropped if it raised.
+        """
+        taken: dict[Hashable, Any] = {}
+
+        def take(key: Hashable, build: Callable[[], Any]) -> Any:
+            if key not in taken:
+                taken[key] = self._kept.pop(key) if key in self._kept else build()
+            return taken[key]
+
+        yield take
+        self._kept.update(taken)  # not reached when the block raised
 
     def forget(self) -> None:
         self._kept.clear()

@@ -433,21 +433,23 @@ def test_prepared_hands_a_state_on_only_from_a_check_that_passed():
         built.append(object())
         return built[-1]
 
-    with prepared.taken("big", build) as first:
-        pass
-    with prepared.taken("big", build) as second:
-        assert second is first  # the passing check handed it on: built once
-    with pytest.raises(AssertionError), prepared.taken("big", build):
+    with prepared.lent() as take:
+        first = take("big", build)
+        assert take("big", build) is first  # one state per key within a check
+    with prepared.lent() as take:
+        assert take("big", build) is first  # the passing check handed it on: built once
+    with pytest.raises(AssertionError), prepared.lent() as take:
+        take("big", build)
         raise AssertionError("a failed check")
-    with prepared.taken("big", build) as third:
-        assert third is not first  # the failed check dropped it: built anew
+    with prepared.lent() as take:
+        assert take("big", build) is not first  # the failed check dropped it: built anew
     assert len(built) == 2
 
 
 def test_prepared_states_are_forgotten_between_stages():
     prepared = Prepared()
-    with prepared.taken("big", object) as first:
-        pass
+    with prepared.lent() as take:
+        first = take("big", object)
     forget_prepared()  # the plugin calls it when the run moves on to another stage
-    with prepared.taken("big", object) as second:
-        assert second is not first
+    with prepared.lent() as take:
+        assert take("big", object) is not first

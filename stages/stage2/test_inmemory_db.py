@@ -6,7 +6,7 @@ no test sleeps.
 
 import sys
 import time
-from contextlib import ExitStack
+from contextlib import contextmanager
 from fractions import Fraction
 
 import pytest
@@ -409,13 +409,15 @@ def test_the_default_clock_counts_seconds(solution):
 EXPIRING_DATABASES = Prepared()
 
 
-def _expiring_database(solution, size, taken):
-    """A database of ``size`` keys that expire in 1e6 s, and its clock."""
-    def build():
+@contextmanager
+def expiring_databases(solution):
+    """``database(size)``: a database of ``size`` keys that expire in 1e6 s, and its clock."""
+    def build(size):
         clock = FakeClock()
         return fill(solution(clock=clock), size, ttl=1e6), clock
 
-    return taken.enter_context(EXPIRING_DATABASES.taken((solution, size), build))
+    with EXPIRING_DATABASES.lent() as take:
+        yield lambda size: take((solution, size), lambda: build(size))
 
 
 @SLOW
@@ -431,9 +433,9 @@ def test_purge_expired_costs_time_for_the_expired_keys_only(solution):
 
         return one_round
 
-    with ExitStack() as taken:
+    with expiring_databases(solution) as database:
         assert_cost_does_not_grow(
-            lambda live: make_round(*_expiring_database(solution, live, taken)),
+            lambda live: make_round(*database(live)),
             small=SMALL, large=LARGE, factor=8,
             rounds=3,
             what="10 db.set(key, 'v', ttl=1), clock.advance(1), then db.purge_expired(), among keys that live on",
@@ -459,9 +461,9 @@ EXPIRING_CALLS = {
 @SLOW
 def test_get_in_len_and_ttl_cost_does_not_grow_with_keys_that_expire(solution):
     hot = [f"key{i}" for i in range(0, SMALL, 20)]
-    with ExitStack() as taken:
+    with expiring_databases(solution) as database:
         assert_each_call_takes_constant_time(
-            {size: _expiring_database(solution, size, taken)[0] for size in (SMALL, LARGE)},
+            {size: database(size)[0] for size in (SMALL, LARGE)},
             EXPIRING_CALLS, hot,
             what=lambda call: call + ", every key with a ttl",
             expected=lambda call: (

@@ -5,8 +5,6 @@ no test sleeps.
 """
 
 
-from contextlib import ExitStack
-
 import pytest
 
 from dojo.testing import run_machine
@@ -16,7 +14,7 @@ from stages.support.inmemory_db import (
     Stage3Machine,
     assert_each_call_takes_constant_time,
     assert_cost_does_not_grow,
-    big_database,
+    big_databases,
     clock,
     code,
     raises,
@@ -446,9 +444,9 @@ SLOW = pytest.mark.timeout(180)
 
 def assert_transactions_cost_does_not_grow(solution, make_round, *, what, expected):
     """20 rounds of ``make_round(db)`` cost about as much on the big database as on the small one."""
-    with ExitStack() as taken:
+    with big_databases(solution) as database:
         assert_cost_does_not_grow(
-            lambda size: make_round(big_database(solution, size, taken)),
+            lambda size: make_round(database(size)),
             small=SMALL, large=LARGE, factor=8, rounds=20, what=what, expected=expected,
         )
 
@@ -507,8 +505,8 @@ READS_IN_A_TRANSACTION = {
 @SLOW
 def test_reads_inside_a_transaction_cost_does_not_grow_with_the_database(solution):
     hot = [f"key{i}" for i in range(0, SMALL, 20)]
-    with ExitStack() as taken:
-        databases = {size: big_database(solution, size, taken) for size in (SMALL, LARGE)}
+    with big_databases(solution) as database:
+        databases = {size: database(size) for size in (SMALL, LARGE)}
         for db in databases.values():
             db.begin()
             for i in range(10):

@@ -4,8 +4,6 @@ Every test drives a fake clock (``clock.advance(5)``) that starts at t=1000.0;
 no test sleeps.
 """
 
-from contextlib import ExitStack
-
 import pytest
 
 from dojo.testing import Prepared, run_machine
@@ -340,11 +338,9 @@ SCAN_COST = "O(log n + k) for k results out of n keys, plus the keys changed in 
 SCANNED = Prepared()
 
 
-def _scan_workload(solution, size, in_transaction, taken, used):
+def _scan_workload(solution, size, in_transaction, take, used):
     """A database of ``size`` keys (inside a transaction that changed a few, if asked) and one round of scans."""
-    db = used[size] = taken.enter_context(SCANNED.taken(
-        (solution, size), lambda: fill(solution(clock=FakeClock()), size, "key:{:06d}".format)
-    ))
+    db = used[size] = take((solution, size), lambda: fill(solution(clock=FakeClock()), size, "key:{:06d}".format))
     expected = [(f"key:{i:06d}", "v") for i in range(1000, 1010)]
     scans(db, expected, SCAN, "key:00100")
     if in_transaction:
@@ -374,9 +370,9 @@ def _scan_workload(solution, size, in_transaction, taken, used):
 def test_scan_cost_does_not_grow_with_the_database(solution, in_transaction):
     where = " inside a transaction that changed 10 keys" if in_transaction else ""
     used = {}
-    with ExitStack() as taken:
+    with SCANNED.lent() as take:
         assert_cost_does_not_grow(
-            lambda size: _scan_workload(solution, size, in_transaction, taken, used),
+            lambda size: _scan_workload(solution, size, in_transaction, take, used),
             small=SMALL, large=LARGE, factor=5,
             rounds=30,
             what=f"a db.set(), then db.scan() of 10 keys and of a page of 4{where}",

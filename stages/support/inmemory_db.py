@@ -27,8 +27,8 @@ import gc
 import itertools
 import math
 import time
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -239,12 +239,14 @@ def fill(db: Any, size: int, key: Callable[[int], str] = "key{}".format, **optio
 BIG_DATABASES = Prepared()
 
 
-def big_database(solution: Callable[[], Any], size: int, taken: ExitStack) -> Any:
-    """A database of ``size`` keys ``key0``...: a passing check's, else filled now.
+@contextmanager
+def big_databases(solution: Callable[[], Any]) -> Iterator[Callable[[int], Any]]:
+    """``database(size)``: a database of ``size`` keys ``key0``..., a passing check's or filled now.
 
-    It is held until ``taken`` closes, and handed on only if no check failed.
+    What the block took is handed on only if it ends normally.
     """
-    return taken.enter_context(BIG_DATABASES.taken((solution, size), lambda: fill(solution(), size)))
+    with BIG_DATABASES.lent() as take:
+        yield lambda size: take((solution, size), lambda: fill(solution(), size))
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,6 @@ import traceback
 import types
 from collections import deque
 from collections.abc import Callable, Iterable
-from contextlib import ExitStack
 from pathlib import Path, PurePath
 from typing import Any, NoReturn
 
@@ -800,11 +799,11 @@ def assert_each_call_scales(cls: type, calls: dict[str, Callable[[Any, deque, An
     """
     call = calls[name]
     budget = fill_budget(cls)
-    with ExitStack() as taken:
+    with FULL_CACHES.lent() as take:
 
         def make_run(capacity: int) -> Callable[[], None]:
-            cache, order, fresh = taken.enter_context(FULL_CACHES.taken((cls, capacity), lambda: (
-                *filled(cls, capacity, budget, name), itertools.count(capacity))))
+            cache, order, fresh = take((cls, capacity), lambda: (
+                *filled(cls, capacity, budget, name), itertools.count(capacity)))
 
             def one_round() -> None:
                 call(cache, order, fresh)

@@ -31,8 +31,7 @@ STOPPED = (
 )
 STOPPED_NOTE = (
     "  {address.kata} stage {address.stage} stopped after {count} different failures ({tests} tests not run):"
-    " fix those first,"
-    " or run every test with --stop-after 0"
+    " fix those first, or run every test with --stop-after 0"
 )
 DURATIONS_KEY = "dojo/durations"  # nodeid -> seconds its last run took, in pytest's cache
 FAILED_KEY = "dojo/failed"  # the node ids that failed when they last ran

@@ -82,8 +82,8 @@ class DojoRun:
     durations: dict[str, float] = field(default_factory=dict)  # nodeid -> seconds, this run
     failing: set[StageFile] = field(default_factory=set)  # stages with a failure so far
     failures: dict[StageFile, list[dict]] = field(default_factory=dict)
-    watched: str | None = None  # the kata whose tests the deadlock watchdog is watching
     running: StageFile | None = None  # the stage whose tests are running
+    ranks: ordering.Ranks | None = None  # what earlier runs said of each test (collection reads it)
     exitstatus: int = 0
 
     def highest_stage(self, kata: str) -> int:
@@ -339,7 +339,7 @@ def pytest_collection_modifyitems(
     # Earlier stages first, whatever order the arguments came in; within a stage,
     # kata by kata, what failed last time, then the cheapest tests, as the last
     # runs timed them. Tests outside the stage suites keep their order, first.
-    ranks = ordering.Ranks(getattr(config, "cache", None))  # None under -p no:cacheprovider
+    ranks = run.ranks = ordering.Ranks(getattr(config, "cache", None))  # None under -p no:cacheprovider
     katas: dict[str, int] = {}  # in the order they were collected
     for item in keep:
         if item.nodeid in run.files:
@@ -390,12 +390,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     run, address = _stage_test(item)
     if address is None:
         return
-    if run.watched != address.kata:  # a hang says one kata's solution is broken, not the next one's
+    before, run.running = run.running, address
+    # A hang says one kata's solution is broken, not the next one's; the cost
+    # checks' large states served the stage before.
+    if before is None or before.kata != address.kata:
         WATCHDOG.reset()
-        run.watched = address.kata
-    if run.running != address:  # the cost checks' large states served the stage before
+    if before != address:
         complexity.forget_prepared()
-        run.running = address
     locked_by = run.lock_of(address)
     if locked_by is not None:
         run.locked.add(item.nodeid)
@@ -481,9 +482,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         # Every kata is still its stub: a welcome, not a failed install.
         session.exitstatus = exitstatus = pytest.ExitCode.OK
     run.exitstatus = int(exitstatus)
-    failed = {nodeid for nodeid, outcome in run.outcomes.items() if outcome in FAILING}
-    passed = {nodeid for nodeid, outcome in run.outcomes.items() if outcome == Outcome.PASSED}
-    ordering.Ranks(getattr(session.config, "cache", None)).remember(run.durations, failed, passed)
+    if run.ranks is not None:
+        failed = {nodeid for nodeid, outcome in run.outcomes.items() if outcome in FAILING}
+        passed = {nodeid for nodeid, outcome in run.outcomes.items() if outcome == Outcome.PASSED}
+        run.ranks.remember(run.durations, failed, passed)
     if not any(nodeid in run.files for nodeid in run.outcomes):
         return  # --co, or nothing ran: nothing to say, nothing to overwrite
     wanted = session.config.getoption("dojo_json")

@@ -70,16 +70,21 @@ def _learner_env(tmp: str) -> dict[str, str]:
     return env
 
 
-def _timed(
-    command: list[str], cwd: Path, env: dict[str, str]
-) -> tuple[float, float, subprocess.CompletedProcess]:
-    """Wall and CPU seconds of ``command`` in a fresh process."""
+def _timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int, float | None]:
+    """Wall and CPU seconds of ``command`` in a fresh process, its exit code, and when
+    (seconds from the start) it showed its first failure's live line, if it did."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    first = None
+    with subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as proc:
+        for line in proc.stdout or ():
+            if first is None and LINE.match(line):
+                first = time.perf_counter() - start
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), proc
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall, cpu, proc.returncode, first
 
 
 def bare_pytest() -> SuiteRun:
@@ -89,8 +94,8 @@ def bare_pytest() -> SuiteRun:
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_nothing.py"]
         env = _learner_env(tmp)
         _timed(command, Path(tmp), env)  # fills the bytecode cache, untimed
-        wall, cpu, proc = _timed(command, Path(tmp), env)
-    status = "passed (1 test)" if proc.returncode == 0 else f"exit {proc.returncode}"
+        wall, cpu, returncode, _ = _timed(command, Path(tmp), env)
+    status = "passed (1 test)" if returncode == 0 else f"exit {returncode}"
     return SuiteRun("bare pytest, one empty test", (), 0, "default", wall, cpu, status)
 
 
@@ -98,26 +103,33 @@ def _has_suite(kata: str, stage: int) -> bool:
     return (REPO / "stages" / f"stage{stage}" / f"test_{kata}.py").is_file()
 
 
+def _run_stage(
+    katas: tuple[str, ...], stage: int, profile: str, solution: str | Path, tmp: str
+) -> tuple[float, float, str, float | None]:
+    """``pytest stages/stage<stage>`` for ``katas`` on ``solution``: wall, CPU, status, first failure."""
+    report = Path(tmp) / "results.json"
+    command = [sys.executable, "-m", "pytest", f"stages/stage{stage}", "--solution", str(solution),
+               "--dojo-json", str(report), "-p", "no:cacheprovider", "-q"]
+    for kata in katas:
+        command += ["--kata", kata]
+    if profile != "default":
+        command += ["--hypothesis-profile", profile]
+    wall, cpu, returncode, first = _timed(command, REPO, _learner_env(tmp))
+    return wall, cpu, _status(report, katas, returncode), first
+
+
 def time_run(katas: tuple[str, ...], stage: int, profile: str, label: str) -> SuiteRun:
     """Run ``pytest stages/stage<stage>`` for ``katas`` with the reference; time it."""
     with tempfile.TemporaryDirectory(prefix="dojo-bench-") as tmp:
-        report = Path(tmp) / "results.json"
-        command = [sys.executable, "-m", "pytest", f"stages/stage{stage}", "--solution", "reference",
-                   "--dojo-json", str(report), "-p", "no:cacheprovider", "-q"]
-        for kata in katas:
-            command += ["--kata", kata]
-        if profile != "default":
-            command += ["--hypothesis-profile", profile]
-        wall, cpu, proc = _timed(command, REPO, _learner_env(tmp))
-        status = _status(report, katas, stage, proc)
+        wall, cpu, status, _ = _run_stage(katas, stage, profile, "reference", tmp)
     return SuiteRun(label, katas, stage, profile, wall, cpu, status)
 
 
-def _status(report: Path, katas, stage, proc) -> str:
+def _status(report: Path, katas, returncode: int) -> str:
     try:
         results = json.loads(report.read_text())
     except (OSError, ValueError):
-        return f"no results (exit {proc.returncode})"
+        return f"no results (exit {returncode})"
     total = failed = 0
     for kata in katas:
         for outcome in results.get("katas", {}).get(kata, {}).get("stages", {}).values():
@@ -133,21 +145,7 @@ def time_failing(kata: str, entry: str, stage: int, what: str) -> SuiteRun:
         folder = Path(tmp) / "solution" / kata
         folder.mkdir(parents=True)
         shutil.copy(REPO / "tests" / "zoo" / kata / f"{entry}.py", folder / f"{module}.py")
-        report = Path(tmp) / "results.json"
-        command = [sys.executable, "-m", "pytest", f"stages/stage{stage}", "--kata", kata,
-                   "--solution", str(folder.parent), "--dojo-json", str(report), "-p", "no:cacheprovider", "-q"]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        first = None
-        with subprocess.Popen(command, cwd=REPO, env=_learner_env(tmp), stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True) as proc:
-            for line in proc.stdout or ():
-                if first is None and LINE.match(line):
-                    first = time.perf_counter() - start
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-        status = _status(report, (kata,), stage, proc)
+        wall, cpu, status, first = _run_stage((kata,), stage, "default", folder.parent, tmp)
     return SuiteRun(f"{kata} stage {stage}, {what} ({entry})", (kata,), stage, "default", wall, cpu,
                     status, entry, first)
 

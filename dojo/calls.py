@@ -31,9 +31,14 @@ from dojo.origin import where
 
 __tracebackhide__ = True
 
-# The first for a test's own calls; the second for a model test's, which Hypothesis has shrunk.
+# The first for a test's own calls; the second for a model test's, which Hypothesis has
+# shrunk; the third for one in a profile whose shrinking has a budget (dojo.shrinking).
 CALLS = "The calls that lead to it (paste them into a Python shell at the repository's root):"
 SHORTEST = "Shortest failing sequence of calls (paste it into a Python shell at the repository's root):"
+SHORTENED = (
+    "A failing sequence of calls, shortened for at most {seconds:g} s (paste it into a Python"
+    " shell at the repository's root):"
+)
 
 
 def source(value: Any) -> str:

@@ -34,7 +34,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
-from dojo.calls import SHORTEST, CallLog
+from dojo import shrinking
+from dojo.calls import SHORTENED, SHORTEST, CallLog
 
 __tracebackhide__ = True
 
@@ -46,7 +47,10 @@ class ModelMachine(RuleBasedStateMachine):
 
     def __init__(self, *setup: str, tolerance: float = 0.0) -> None:
         super().__init__()
-        self.log = CallLog(*setup, tolerance=tolerance, header=SHORTEST)
+        # Under a shrink budget, the calls shown may have been cut short, in this run or in
+        # the run whose failure Hypothesis's database replays: never call them the shortest.
+        header = SHORTENED.format(seconds=shrinking.budget()) if shrinking.has_budget() else SHORTEST
+        self.log = CallLog(*setup, tolerance=tolerance, header=header)
 
     def fail(self, message: str) -> NoReturn:
         self.log.fail(message)

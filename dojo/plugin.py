@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from dojo import complexity, discards, layout, ordering, profiles, progress, stubs
+from dojo import complexity, discards, layout, ordering, profiles, progress, shrinking, stubs
 from dojo.catalog import Catalog, CatalogError, load_catalog
 from dojo.fakeclock import FakeClock
 from dojo.live import LiveFailures
@@ -414,7 +414,7 @@ def pytest_runtest_call(item: pytest.Item):
     loaded = run.load(address.kata)
     if loaded.problem is not None:
         pytest.fail(f"cannot import the solution: {loaded.problem}", pytrace=False)
-    with discards.watch(loaded.folder) as asked:
+    with discards.watch(loaded.folder) as asked, shrinking.watched():
         result = yield
     if asked:
         pytest.fail(discards.DISCARDED.format(where=asked[0]), pytrace=False)

@@ -249,9 +249,11 @@ SESSIONS_DRIVER = textwrap.dedent(
 
     plan = json.loads(sys.argv[1])
     files, names = plan["files"], set(plan["names"])
+    # The learner's profile with no example database: each session searches afresh.
     settings.register_profile(
         "dojo-fresh", settings.get_profile(profiles.DEFAULT_PROFILE), database=None
     )
+    profiles.SHRINK_SECONDS["dojo-fresh"] = profiles.SHRINK_SECONDS[profiles.DEFAULT_PROFILE]
 
     def wanted(item):
         if item.nodeid.split("::")[0] not in files:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import importlib
 import pickle
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import invariant, rule
 
+from dojo import shrinking
 from dojo.complexity import forget_prepared
 from dojo.live import HARNESS_EXCEPTION
 from dojo.watchdog import Watchdog
@@ -397,12 +400,61 @@ def test_run_machine_passes_a_solution_that_agrees_with_the_model():
     run_machine(CounterMachine, Counter, steps=10)
 
 
-def test_drawn_lets_a_subclass_draw_what_finds_the_bug_and_the_failure_shows_the_shortest_calls():
+@pytest.fixture
+def no_example_database():
+    """Hypothesis's example database off: the run searches and shrinks afresh, whatever ran before."""
+    before = settings.get_current_profile_name()
+    settings.register_profile("toolkit-no-database", settings.get_profile(before), database=None)
+    settings.load_profile("toolkit-no-database")
+    yield
+    settings.load_profile(before)
+
+
+@pytest.fixture
+def shrink_budget():
+    """Set this test's shrink budget (None: Hypothesis's own limit); the run's comes back after."""
+    before = shrinking.budget()
+    yield shrinking.set_budget
+    shrinking.set_budget(before)
+
+
+def test_drawn_lets_a_subclass_draw_what_finds_the_bug_and_the_failure_shows_the_shortest_calls(
+    shrink_budget, no_example_database
+):
+    shrink_budget(None)  # the grader's profile: Hypothesis shrinks as long as it needs
     run_machine(CounterMachine, OffByOneOnSeven, steps=10)  # never adds 7
     message = failure(lambda: run_machine(ReachesSeven, OffByOneOnSeven, steps=10))
     assert message.startswith("c.n returned 8; expected 7: n is the sum of what was added.")
     assert "Shortest failing sequence" in message
     assert message.endswith("    c = Counter()\n    c.add(7)\n")
+
+
+class SlowPastTwenty(Counter):
+    """Wrong once the total passes 20, and slow to call: shrinking its failure takes seconds.
+
+    Its shortest failing calls are seven ``c.add(3)``.
+    """
+
+    def add(self, k):
+        time.sleep(0.002)
+        self.n += k + (self.n + k > 20)
+
+
+def test_a_failure_stops_shrinking_at_the_budget_and_says_it_may_not_be_the_shortest(
+    shrink_budget, no_example_database, capsys
+):
+    shrink_budget(0.1)
+    started = time.perf_counter()
+    with shrinking.watched():
+        message = failure(lambda: run_machine(CounterMachine, SlowPastTwenty, steps=40))
+    elapsed = time.perf_counter() - started
+
+    assert "A failing sequence of calls, shortened for at most 0.1 s (paste it" in message
+    assert message.count("c.add(") > 7, message  # cut short: not yet the seven c.add(3)
+    assert elapsed < 5, elapsed  # unbudgeted, it shrinks for about 7 s
+    # Hypothesis's own notes (five minutes, a seed to replay) are not the learner's.
+    printed = capsys.readouterr()
+    assert "Hypothesis" not in printed.out + printed.err and "shrink" not in printed.out + printed.err
 
 
 # --------------------------------------------------------------------------- deadlock waits

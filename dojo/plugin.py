@@ -414,11 +414,21 @@ def pytest_runtest_call(item: pytest.Item):
     loaded = run.load(address.kata)
     if loaded.problem is not None:
         pytest.fail(f"cannot import the solution: {loaded.problem}", pytrace=False)
-    with discards.watch(loaded.folder) as asked, shrinking.watched():
+    with discards.watch(loaded.folder) as asked:
         result = yield
     if asked:
         pytest.fail(discards.DISCARDED.format(where=asked[0]), pytrace=False)
     return result
+
+
+# Innermost, inside Hypothesis's own wrapper: for a @given test that wrapper sets a
+# reporter of its own, which would otherwise print what the filter keeps out.
+@pytest.hookimpl(wrapper=True, trylast=True, specname="pytest_runtest_call")
+def pytest_runtest_call_without_shrink_notes(item: pytest.Item):
+    if _stage_test(item)[1] is None:
+        return (yield)
+    with shrinking.watched():
+        return (yield)
 
 
 @pytest.hookimpl(wrapper=True)

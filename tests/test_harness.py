@@ -281,6 +281,35 @@ def test_hypothesis_profiles_dojo_by_default_and_grade_on_request(repo):
     result.stdout.fnmatch_lines(["*PROFILE 300 True"])
 
 
+def test_a_property_test_that_shrinks_past_the_budget_shows_its_example_without_hypothesis_notes(
+    repo,
+):
+    """Past the budget Hypothesis stops shrinking and writes notes meant for a five-minute
+    limit; a @given test's own reporter must not bring them back."""
+    repo.makeconftest(
+        'pytest_plugins = ["dojo.plugin"]\n'
+        "from dojo import profiles\n"
+        'profiles.SHRINK_SECONDS["dojo"] = 0.1  # a budget this slow property outlasts\n'
+    )
+    (repo.path / "stages" / "stage1" / "test_toy.py").write_text(textwrap.dedent(
+        """
+        import time
+        from hypothesis import given, settings, strategies as st
+
+        @settings(database=None)
+        @given(st.lists(st.integers(0, 3), min_size=10, max_size=40))
+        def test_stage1_sum(numbers):
+            time.sleep(0.002)  # slow to try: shrinking to seven 3s takes seconds
+            assert sum(numbers) <= 20
+        """
+    ))
+    result = repo.runpytest_subprocess("stages/stage1", "--kata", "toy")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Failing test case: test_stage1_sum(*"])  # Hypothesis's own note stays
+    output = result.stdout.str() + result.stderr.str()
+    assert "five minutes" not in output and "too long to shrink" not in output, output
+
+
 def test_a_deadlocked_thread_cannot_keep_the_run_from_ending(repo):
     repo.makepyfile(
         test_stuck="""

@@ -127,9 +127,19 @@ def test_a_save_during_a_run_stops_it_and_runs_the_new_code_at_once(repo, watchi
     proc, screen, slave, saved = watching
     screen.expect(r"run 1 at")
     solution = repo / "katas" / "tally" / "tally.py"
-    solution.write_text("import time\n\ntime.sleep(30)  # a slow run\n\n" + REFERENCE[1])
+    # The slow code says when a run has imported it, from outside the watched folder: a
+    # run that started late would import the next save instead and pass stage 1 itself.
+    started = repo / "slow-run-started"
+    solution.write_text(
+        f"import pathlib, time\n\npathlib.Path({str(started)!r}).touch()\n"
+        "time.sleep(30)  # a slow run\n\n" + REFERENCE[1]
+    )
     screen.expect(r"(?s)run 1 at.*Running stages 1 to 1 of tally")
-    time.sleep(0.5)  # the slow run is going on
+    deadline = time.monotonic() + 20
+    while not started.exists():
+        assert time.monotonic() < deadline, "the run never imported the slow code"
+        time.sleep(0.05)
+    time.sleep(0.2)  # the slow run is going on
     solution.write_text(REFERENCE[1])
     saved_at = time.monotonic()
     screen.expect(r"run 2 at", timeout=25)

@@ -19,6 +19,7 @@ import time
 
 import pytest
 
+from dojo.testing import wait_until
 from tests.cli_standin import REFERENCE
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pty")
@@ -135,10 +136,7 @@ def test_a_save_during_a_run_stops_it_and_runs_the_new_code_at_once(repo, watchi
         "time.sleep(30)  # a slow run\n\n" + REFERENCE[1]
     )
     screen.expect(r"(?s)run 1 at.*Running stages 1 to 1 of tally")
-    deadline = time.monotonic() + 20
-    while not started.exists():
-        assert time.monotonic() < deadline, "the run never imported the slow code"
-        time.sleep(0.05)
+    assert wait_until(started.exists, 20), "the run never imported the slow code"
     time.sleep(0.2)  # the slow run is going on
     solution.write_text(REFERENCE[1])
     saved_at = time.monotonic()
